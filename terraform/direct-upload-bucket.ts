@@ -13,17 +13,16 @@ import {
 } from './provider';
 
 /**
- * Request headers a browser may send on the presigned PUT.
- * - `Content-Type`: the middleware signs it, so S3 rejects another type; a non-form type needs a CORS preflight.
- * - `Content-MD5`: integrity check S3 verifies when the URL signs it.
- * - `If-None-Match`: `*` makes S3 refuse to overwrite an existing key (412), useful against URL replay.
- * - `x-amz-*`: signed checksum, metadata, ACL or SSE headers. S3 rejects any `x-amz-*` header that was not signed,
- *   so listing it here lets nothing through that the server did not authorise.
- * `Content-Length` is set by the browser itself and never needs listing.
+ * Request headers a browser may send on a presigned PUT: exactly the ones the middleware's `headers` response can list.
+ * - `Content-Type`: always sent and signed, so S3 rejects another type; a non-form type needs a CORS preflight.
+ * - `Content-Disposition`: sent when the middleware's `contentDisposition` option is on.
+ * - `Content-MD5`: sent when the client asked for an integrity check; S3 verifies the body against it.
+ * Not listed: `Content-Length` (the browser sets it itself) and `x-amz-*` (the presigner moves signed `x-amz-*`
+ * headers such as the ACL or metadata into the query string). A client that sends signed `x-amz-*` headers
+ * instead must add `x-amz-*` through the `allowedHeaders` option.
  */
-export const DEFAULT_ALLOWED_HEADERS: readonly string[] = Object.freeze(['Content-Type', 'Content-MD5', 'If-None-Match', 'x-amz-*']);
+export const DEFAULT_ALLOWED_HEADERS: readonly string[] = Object.freeze(['Content-Type', 'Content-Disposition', 'Content-MD5']);
 
-/** Seconds a browser may cache a CORS preflight; fewer OPTIONS round trips per upload, especially per multipart part. */
 export const DEFAULT_CORS_MAX_AGE_SECONDS = 3000;
 
 /** Construct options besides the shared {@link DeploymentConfig}. */
