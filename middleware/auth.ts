@@ -17,6 +17,12 @@ function withoutEnvironmentFallback(options: AuthOptions): AuthOptions {
   return explicit as AuthOptions;
 }
 
+/**
+ * express-oauth2-jwt-bearer reports every failure as invalid_token, including its own failure to fetch discovery or
+ * the JWKS. Those are outages, not bad tokens: these messages (from the library and from jose) tell them apart.
+ */
+const PROVIDER_UNREACHABLE = /Failed to fetch authorization server metadata|Failed to parse the response from|Expected 200 OK from the JSON Web Key Set|request timed out|ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|socket hang up/;
+
 /** The handlers that run before every route: authentication (unless off), then the required scopes. */
 export function authenticationHandlers(config: Pick<Configuration, 'auth' | 'requiredScopes'>): RequestHandler[] {
   if (config.auth === false) return [];
@@ -27,8 +33,10 @@ export function authenticationHandlers(config: Pick<Configuration, 'auth' | 'req
     const verify = jwtBearer(withoutEnvironmentFallback(config.auth));
     handlers.push(function authenticateBearerToken(req, res, next) {
       verify(req, res, (err?: unknown) => {
-        // Anything but a token error means discovery or the JWKS could not be fetched: a 503, not the caller's fault.
-        if (err && !(err instanceof BearerError)) return next(new AuthUnavailableError('The identity provider could not be reached to verify the token. Try again later.'));
+        // Discovery or the JWKS could not be fetched: a 503, not the caller's fault.
+        if (err && (!(err instanceof BearerError) || PROVIDER_UNREACHABLE.test(err.message))) {
+          return next(new AuthUnavailableError('The identity provider could not be reached to verify the token. Try again later.'));
+        }
         next(err as Error | undefined);
       });
     });

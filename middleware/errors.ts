@@ -38,8 +38,9 @@ export class InvalidRequestError extends DirectUploadError {
 /** No bearer token, or one that did not verify (401). */
 export class UnauthorizedError extends DirectUploadError {
   status = 401;
-  code = 'unauthorized';
+  code = 'invalid_token';
   title = 'Unauthorized';
+  headers: Record<string, string> = { 'WWW-Authenticate': 'Bearer realm="api", error="invalid_token"' };
 }
 
 /** The caller lacks a scope, or names an object that is not theirs (403). */
