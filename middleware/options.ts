@@ -4,7 +4,7 @@ import type { AuthOptions } from 'express-oauth2-jwt-bearer';
 import type { Request, RequestHandler } from 'express';
 import { DirectUploadOptionsError } from './errors';
 import { parseContentTypePattern, type ContentTypePattern } from './policy/content-type';
-import { MIN_PART_SIZE, MAX_PART_SIZE, MAX_SINGLE_PUT_SIZE } from './policy/parts';
+import { MAX_OBJECT_SIZE, MIN_PART_SIZE, MAX_PART_SIZE, MAX_SINGLE_PUT_SIZE } from './policy/parts';
 
 /** What the `key` hook is told about an upload. */
 export interface KeyContext {
@@ -139,8 +139,6 @@ export const DEFAULT_PATH = '/uploads';
 export const DEFAULT_MULTIPART_THRESHOLD = 100 * 1024 * 1024;
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 export const DEFAULT_MAX_PARTS_PER_REQUEST = 100;
-/** Largest object multipart can make (S3: 5 TiB). */
-export const MAX_OBJECT_SIZE = 5 * 1024 ** 4;
 
 const defaultOwner = (req: Request): string | undefined => {
   const sub = (req as Request & { auth?: { payload?: { sub?: unknown } } }).auth?.payload?.sub;

@@ -7,6 +7,8 @@ export const MIN_PART_SIZE = 5 * MiB;
 export const MAX_PART_SIZE = 5 * 1024 * MiB;
 /** S3: one PUT carries at most 5 GiB. */
 export const MAX_SINGLE_PUT_SIZE = 5 * 1024 * MiB;
+/** S3: an object is at most 5 TiB. */
+export const MAX_OBJECT_SIZE = 5 * 1024 * 1024 * MiB;
 /** S3: at most 10,000 parts. */
 export const MAX_PARTS = 10_000;
 
@@ -23,9 +25,9 @@ export interface PartPlan {
  */
 export function partPlan(size: number, preferredPartSize: number): PartPlan {
   if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`size must be a positive integer, got ${size}`);
+  if (size > MAX_OBJECT_SIZE) throw new RangeError(`size ${size} is over 5 TiB, the largest S3 object`);
   const smallestFitting = Math.ceil(Math.ceil(size / MAX_PARTS) / MiB) * MiB;
   const partSize = Math.max(preferredPartSize, MIN_PART_SIZE, smallestFitting);
-  if (partSize > MAX_PART_SIZE) throw new RangeError(`size ${size} needs parts over 5 GiB; S3 objects are at most 5 TiB`);
   return { size, partSize, partCount: Math.ceil(size / partSize) };
 }
 
