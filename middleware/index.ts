@@ -4,6 +4,7 @@ import { authenticationHandlers } from './auth';
 import { parseOptions, type DirectUploadOptions } from './options';
 import { Presigner } from './presigner';
 import { createRouter } from './router';
+import { Storage } from './storage';
 
 /**
  * Builds the upload router. Options are validated here, once; a mistake throws a DirectUploadOptionsError
@@ -15,11 +16,13 @@ export function directUpload(options: DirectUploadOptions): Router {
   const config = parseOptions(options);
   return createRouter(config, {
     presigner: new Presigner(config.s3, config.bucket),
+    storage: new Storage(config.s3, config.bucket),
     authenticate: authenticationHandlers(config),
   });
 }
 
-export { createRouter, type RouterDependencies, type PutUploadResponse } from './router';
+export { createRouter, type RouterDependencies, type PutUploadResponse, type MultipartUploadResponse, type VerifiedUploadResponse } from './router';
+export { Storage, storageError, type StoredPart, type StoredObject } from './storage';
 export { parseOptions, type DirectUploadOptions, type MultipartOptions, type Configuration, type KeyContext, type UploadedObject } from './options';
 export { Presigner, type PresignInput } from './presigner';
 export { authenticationHandlers } from './auth';

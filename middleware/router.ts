@@ -1,16 +1,20 @@
 // The HTTP layer: routes that translate requests into policy decisions and presigned URLs. No options parsing here.
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
-import { InvalidRequestError, UnauthorizedError, DirectUploadError, problemHandler } from './errors';
-import type { Configuration, KeyContext } from './options';
-import { extensionForContentType } from './policy/content-type';
-import { defaultObjectKey, filenameExtension, keyProblem, ownerPrefix } from './policy/key';
+import { InvalidRequestError, UnauthorizedError, DirectUploadError, ForbiddenError, FileTooLargeError, UploadMismatchError, NotFoundError, problemHandler } from './errors';
+import type { Configuration, KeyContext, UploadedObject } from './options';
+import { extensionForContentType, isContentTypeAllowed, parseContentType } from './policy/content-type';
+import { defaultObjectKey, filenameExtension, isOwnedBy, keyProblem, ownerPrefix } from './policy/key';
+import { MAX_SINGLE_PUT_SIZE, partLength, partPlan, type PartPlan } from './policy/parts';
 import type { Presigner } from './presigner';
+import type { Storage, StoredPart } from './storage';
 import { readUploadRequest, type UploadRequest } from './upload-request';
 
 /** What the router needs besides its configuration; injected so it reads no globals. */
 export interface RouterDependencies {
   presigner: Presigner;
+  /** The server's own S3 calls: multipart bookkeeping and verification. */
+  storage: Storage;
   /** Runs before every route: authentication and scope checks. */
   authenticate: RequestHandler[];
 }
@@ -33,6 +37,28 @@ export interface PutUploadResponse {
   size?: number;
   expiresAt: string;
 }
+
+/** Body of a started multipart upload. */
+export interface MultipartUploadResponse {
+  method: 'MULTIPART';
+  key: string;
+  uploadId: string;
+  size: number;
+  partSize: number;
+  partCount: number;
+}
+
+/** Body of a verified upload. */
+export interface VerifiedUploadResponse {
+  key: string;
+  size: number;
+  contentType: string;
+  etag?: string;
+}
+
+/** Object metadata that records the size the server authorised, so verification needs no server-side state. */
+const DECLARED_SIZE_METADATA = 'declared-size';
+const UPLOAD_ID = /^[\x21-\x7e]{1,1024}$/;
 
 /** Express 4 does not catch rejected promises; this forwards them to the error handler. */
 const handle = (fn: (req: Request, res: Response) => Promise<void>): RequestHandler =>
@@ -123,6 +149,86 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
     };
   }
 
+  /** Starts a multipart upload in S3 (the one S3 call of the start step) and returns its plan. */
+  async function startMultipart(req: Request, upload: UploadRequest): Promise<MultipartUploadResponse> {
+    const multipart = config.multipart;
+    if (!multipart) throw new InvalidRequestError('Multipart uploads are turned off on this server.');
+    const size = upload.size as number;
+    const caller = callerOf(req);
+    const ctx = keyContext(req, caller, upload);
+    const key = objectKey(ctx);
+    const headers = objectHeaders(ctx, upload);
+    const metadata: Record<string, string> = { [DECLARED_SIZE_METADATA]: String(size) };
+    for (const [name, value] of Object.entries(headers)) {
+      if (name.startsWith('x-amz-meta-')) metadata[name.slice('x-amz-meta-'.length)] = value;
+    }
+    const uploadId = await deps.storage.createMultipartUpload({
+      key,
+      contentType: upload.contentType.value,
+      contentDisposition: headers['content-disposition'],
+      acl: config.acl,
+      metadata,
+    });
+    const plan = partPlan(size, multipart.partSize);
+    return { method: 'MULTIPART', key, uploadId, size, partSize: plan.partSize, partCount: plan.partCount };
+  }
+
+  /** Reads `{ key }` (and `uploadId` when asked) and checks that the key is in the caller's folder. */
+  function readObjectRef(req: Request, source: unknown, withUploadId: boolean): { key: string; uploadId: string; caller: Caller } {
+    const input = (typeof source === 'object' && source !== null ? source : {}) as Record<string, unknown>;
+    const errors: Array<{ field: string; detail: string }> = [];
+    if (typeof input.key !== 'string' || input.key.length === 0 || input.key.length > 1024) errors.push({ field: 'key', detail: 'key must be the key the upload was given' });
+    if (withUploadId && (typeof input.uploadId !== 'string' || !UPLOAD_ID.test(input.uploadId))) errors.push({ field: 'uploadId', detail: 'uploadId must be the id the upload was given' });
+    if (errors.length > 0) throw new InvalidRequestError(`Invalid or missing: ${errors.map((e) => e.field).join(', ')}.`, errors);
+    const caller = callerOf(req);
+    const key = input.key as string;
+    // Keys are derived from the owner, so a key outside the caller's folder is someone else's (or nobody's).
+    if (!isOwnedBy(key, caller.prefix)) throw new ForbiddenError('This upload does not belong to you.');
+    return { key, uploadId: withUploadId ? (input.uploadId as string) : '', caller };
+  }
+
+  /** Reads the declared total size of a multipart upload and its plan. */
+  function readPlan(source: Record<string, unknown>, fromQuery: boolean): PartPlan {
+    const multipart = config.multipart;
+    if (!multipart) throw new InvalidRequestError('Multipart uploads are turned off on this server.');
+    const raw = source.size;
+    const size = fromQuery && typeof raw === 'string' && /^\d{1,16}$/.test(raw) ? Number(raw) : raw;
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1) {
+      throw new InvalidRequestError('size must be the total size in bytes that the upload was started with.', [{ field: 'size', detail: 'size must be a positive whole number' }]);
+    }
+    if (size > config.maxFileSize) throw new FileTooLargeError(`The file is ${size} bytes; the limit is ${config.maxFileSize} bytes.`);
+    return partPlan(size, multipart.partSize);
+  }
+
+  /**
+   * Checks an object in the bucket against what was authorised. A mismatch deletes it (when configured) and is a 409.
+   * Returns what the onUploaded hook and the client are told.
+   */
+  async function verifyObject(req: Request, key: string, caller: Caller, expected: { size?: number; contentType?: string }): Promise<VerifiedUploadResponse> {
+    const object = await deps.storage.headObject(key);
+    const declared = object.metadata[DECLARED_SIZE_METADATA];
+    const type = parseContentType(object.contentType);
+    const problems: string[] = [];
+    if (object.size > config.maxFileSize) problems.push(`its size ${object.size} is over the limit of ${config.maxFileSize} bytes`);
+    if (object.size < config.minFileSize) problems.push(`its size ${object.size} is under the minimum of ${config.minFileSize} bytes`);
+    if (declared !== undefined && declared !== String(object.size)) problems.push(`its size ${object.size} is not the ${declared} bytes declared`);
+    if (expected.size !== undefined && expected.size !== object.size) problems.push(`its size ${object.size} is not the ${expected.size} bytes expected`);
+    if (!type || !isContentTypeAllowed(type, config.allowedContentTypes)) problems.push(`its type "${object.contentType}" is not allowed`);
+    if (expected.contentType !== undefined && type && parseContentType(expected.contentType)?.essence !== type.essence) {
+      problems.push(`its type "${object.contentType}" is not the "${expected.contentType}" expected`);
+    }
+    if (problems.length > 0) {
+      if (config.deleteRejectedUploads) await deps.storage.deleteObject(key);
+      throw new UploadMismatchError(`The uploaded object does not match what was authorised: ${problems.join('; ')}.${config.deleteRejectedUploads ? ' It was deleted.' : ''}`);
+    }
+    const verified: VerifiedUploadResponse = { key, size: object.size, contentType: object.contentType, ...(object.etag ? { etag: object.etag } : {}) };
+    if (config.onUploaded) {
+      const info: UploadedObject = { ...verified, bucket: deps.presigner.bucket, owner: caller.owner };
+      await config.onUploaded(info, req);
+    }
+    return verified;
+  }
+
   function sendJson(res: Response, status: number, body: unknown): void {
     // Presigned URLs are bearer credentials for a few minutes: keep them out of shared caches.
     res.status(status).setHeader('Cache-Control', 'no-store');
@@ -138,16 +244,151 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
     sendJson(res, 200, await presignPut(req, upload));
   });
 
+  function requireJson(req: Request): void {
+    if (!req.is('application/json') && !req.is('application/*+json')) {
+      throw new InvalidRequestError('Send the request details as JSON with Content-Type: application/json.');
+    }
+  }
+
   /**
    * POST /uploads  { filename, contentType, size, contentMD5? }
-   * Returns `{ method: 'PUT', url, headers, key, size, expiresAt }`.
+   * Returns `{ method: 'PUT', url, headers, key, size, expiresAt }`; above `multipart.threshold` it starts a
+   * multipart upload instead and returns `{ method: 'MULTIPART', key, uploadId, size, partSize, partCount }`.
    */
   const presignFromBody = handle(async (req, res) => {
-    if (!req.is('application/json') && !req.is('application/*+json')) {
-      throw new InvalidRequestError('Send the upload details as JSON with Content-Type: application/json.');
-    }
+    requireJson(req);
     const upload = readUploadRequest(req.body, false, config);
+    const size = upload.size as number;
+    if (config.multipart && size > config.multipart.threshold) return sendJson(res, 201, await startMultipart(req, upload));
+    if (size > MAX_SINGLE_PUT_SIZE) throw new FileTooLargeError('One PUT carries at most 5 GiB; this server has multipart uploads turned off.');
     sendJson(res, 200, await presignPut(req, upload));
+  });
+
+  /**
+   * POST /uploads/multipart  { filename, contentType, size }
+   * Starts a multipart upload whatever the size. Returns `{ method: 'MULTIPART', key, uploadId, size, partSize, partCount }`.
+   */
+  const startMultipartUpload = handle(async (req, res) => {
+    requireJson(req);
+    sendJson(res, 201, await startMultipart(req, readUploadRequest(req.body, false, config)));
+  });
+
+  /**
+   * POST /uploads/multipart/parts  { key, uploadId, size, partNumbers: [1, 2, ...] }
+   * Signs one PUT per part; each URL signs the part's exact length. No S3 call.
+   * Returns `{ parts: [{ partNumber, url, size }], expiresAt }`.
+   */
+  const signParts = handle(async (req, res) => {
+    requireJson(req);
+    const { key, uploadId } = readObjectRef(req, req.body, true);
+    const plan = readPlan(req.body, false);
+    const numbers: unknown = req.body.partNumbers;
+    const limit = (config.multipart as { maxPartsPerRequest: number }).maxPartsPerRequest;
+    if (!Array.isArray(numbers) || numbers.length === 0 || numbers.length > limit) {
+      throw new InvalidRequestError(`partNumbers must be a list of 1 to ${limit} part numbers.`, [{ field: 'partNumbers', detail: `1 to ${limit} part numbers` }]);
+    }
+    const unique = new Set<number>();
+    for (const n of numbers) {
+      if (!Number.isSafeInteger(n) || n < 1 || n > plan.partCount) {
+        throw new InvalidRequestError(`Part number ${JSON.stringify(n)} is outside 1..${plan.partCount} for a ${plan.size}-byte upload.`, [{ field: 'partNumbers', detail: `each must be 1..${plan.partCount}` }]);
+      }
+      unique.add(n);
+    }
+    const now = config.clock();
+    const parts = await Promise.all(
+      [...unique].map(async (partNumber) => {
+        const size = partLength(plan, partNumber);
+        const url = await deps.presigner.presign({
+          method: 'PUT',
+          key,
+          query: { partNumber: String(partNumber), uploadId },
+          headers: { 'content-length': String(size) },
+          expiresIn: config.expiresIn,
+          signingDate: now,
+        });
+        return { partNumber, url, size };
+      }),
+    );
+    sendJson(res, 200, { parts, expiresAt: new Date(now.getTime() + config.expiresIn * 1000).toISOString() });
+  });
+
+  /**
+   * GET /uploads/multipart/parts?key=...&uploadId=...
+   * The parts S3 already holds, for resuming. Returns `{ key, uploadId, parts: [{ partNumber, size, etag }] }`.
+   */
+  const listParts = handle(async (req, res) => {
+    const { key, uploadId } = readObjectRef(req, req.query, true);
+    const parts = await deps.storage.listParts(key, uploadId);
+    sendJson(res, 200, { key, uploadId, parts });
+  });
+
+  /**
+   * POST /uploads/multipart/complete  { key, uploadId, size }
+   * Checks with ListParts that every planned part is there with its planned size, completes the upload, then
+   * verifies the object. Idempotent: once completed, a repeat only verifies. Returns `{ key, size, contentType, etag }`.
+   */
+  const completeMultipart = handle(async (req, res) => {
+    requireJson(req);
+    const { key, uploadId, caller } = readObjectRef(req, req.body, true);
+    const plan = readPlan(req.body, false);
+    let parts: StoredPart[];
+    try {
+      parts = await deps.storage.listParts(key, uploadId);
+    } catch (err) {
+      // The upload is gone: either completed before (then the object is there) or aborted/never existed (404).
+      if (err instanceof NotFoundError) return sendJson(res, 200, await verifyObject(req, key, caller, { size: plan.size }));
+      throw err;
+    }
+    const byNumber = new Map(parts.map((p) => [p.partNumber, p]));
+    const missing: number[] = [];
+    const wrongSize: string[] = [];
+    for (let n = 1; n <= plan.partCount; n++) {
+      const part = byNumber.get(n);
+      if (!part) missing.push(n);
+      else if (part.size !== partLength(plan, n)) wrongSize.push(`part ${n} is ${part.size} bytes, not ${partLength(plan, n)}`);
+    }
+    const extra = parts.filter((p) => p.partNumber > plan.partCount).map((p) => p.partNumber);
+    if (missing.length > 0 || wrongSize.length > 0 || extra.length > 0) {
+      const details = [
+        missing.length > 0 ? `missing parts ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ` and ${missing.length - 20} more` : ''}` : '',
+        ...wrongSize.slice(0, 5),
+        extra.length > 0 ? `unexpected parts ${extra.slice(0, 20).join(', ')}` : '',
+      ].filter(Boolean);
+      const error = new UploadMismatchError(`The upload is not complete: ${details.join('; ')}. Upload the missing parts, then complete again.`);
+      error.code = 'incomplete_upload';
+      throw error;
+    }
+    await deps.storage.completeMultipartUpload(key, uploadId, parts);
+    sendJson(res, 200, await verifyObject(req, key, caller, { size: plan.size }));
+  });
+
+  /**
+   * DELETE /uploads/multipart?key=...&uploadId=...
+   * Aborts the upload and frees its parts. Idempotent: 204 whether or not it still existed.
+   */
+  const abortMultipart = handle(async (req, res) => {
+    const { key, uploadId } = readObjectRef(req, req.query, true);
+    try {
+      await deps.storage.abortMultipartUpload(key, uploadId);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+    res.status(204).setHeader('Cache-Control', 'no-store');
+    res.end();
+  });
+
+  /**
+   * POST /uploads/complete  { key, size?, contentType? }
+   * Verifies a finished single-PUT upload with HeadObject (exists, size and type as authorised), then calls
+   * `onUploaded`. Idempotent. Returns `{ key, size, contentType, etag }`.
+   */
+  const completeUpload = handle(async (req, res) => {
+    requireJson(req);
+    const { key, caller } = readObjectRef(req, req.body, false);
+    const { size, contentType } = req.body as { size?: unknown; contentType?: unknown };
+    if (size !== undefined && (!Number.isSafeInteger(size) || (size as number) < 0)) throw new InvalidRequestError('size must be a whole number of bytes.', [{ field: 'size', detail: 'whole number of bytes' }]);
+    if (contentType !== undefined && (typeof contentType !== 'string' || !parseContentType(contentType))) throw new InvalidRequestError('contentType must be a media type.', [{ field: 'contentType', detail: 'a media type such as "image/jpeg"' }]);
+    sendJson(res, 200, await verifyObject(req, key, caller, { size: size as number | undefined, contentType: contentType as string | undefined }));
   });
 
   function methodNotAllowed(allow: string): RequestHandler {
@@ -161,9 +402,23 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
     };
   }
 
-  router.get(config.path, ...deps.authenticate, presignFromQuery);
-  router.post(config.path, ...deps.authenticate, jsonBody, presignFromBody);
+  const path = config.path === '/' ? '' : config.path;
+  const auth = deps.authenticate;
+  router.get(config.path, ...auth, presignFromQuery);
+  router.post(config.path, ...auth, jsonBody, presignFromBody);
   router.all(config.path, methodNotAllowed('GET, POST'));
+  router.post(`${path}/complete`, ...auth, jsonBody, completeUpload);
+  router.all(`${path}/complete`, methodNotAllowed('POST'));
+  if (config.multipart) {
+    router.post(`${path}/multipart`, ...auth, jsonBody, startMultipartUpload);
+    router.delete(`${path}/multipart`, ...auth, abortMultipart);
+    router.all(`${path}/multipart`, methodNotAllowed('POST, DELETE'));
+    router.post(`${path}/multipart/parts`, ...auth, jsonBody, signParts);
+    router.get(`${path}/multipart/parts`, ...auth, listParts);
+    router.all(`${path}/multipart/parts`, methodNotAllowed('GET, POST'));
+    router.post(`${path}/multipart/complete`, ...auth, jsonBody, completeMultipart);
+    router.all(`${path}/multipart/complete`, methodNotAllowed('POST'));
+  }
 
   router.use(problemHandler((err, mapped) => config.onError(err, mapped.status)));
   return router;

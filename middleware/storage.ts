@@ -1,0 +1,133 @@
+// The few calls the server itself makes to S3 (multipart bookkeeping and verify-after-upload), with S3 errors mapped to ours.
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+  type S3Client,
+  type ObjectCannedACL,
+} from '@aws-sdk/client-s3';
+import { NotFoundError, StorageUnavailableError, UploadMismatchError, type DirectUploadError } from './errors';
+
+/** One uploaded part as S3 lists it. */
+export interface StoredPart {
+  partNumber: number;
+  size: number;
+  etag: string;
+}
+
+/** What HeadObject says about an object. */
+export interface StoredObject {
+  size: number;
+  contentType: string;
+  etag?: string;
+  metadata: Record<string, string>;
+}
+
+interface S3ServiceError {
+  name?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/**
+ * Maps an S3 failure to the error the client sees. A missing upload or object is the client's 404; parts that S3
+ * refuses to assemble are a 409; anything else (network, 5xx, the server's own permissions) is a 503 and is logged.
+ */
+export function storageError(err: unknown, what: string): DirectUploadError {
+  const { name, $metadata } = (err ?? {}) as S3ServiceError;
+  const status = $metadata?.httpStatusCode;
+  if (name === 'NoSuchUpload' || name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
+    return new NotFoundError(`${what} was not found in the bucket.`);
+  }
+  if (name === 'InvalidPart' || name === 'InvalidPartOrder' || name === 'EntityTooSmall') {
+    return new UploadMismatchError(`S3 refused to assemble ${what}: ${name}.`);
+  }
+  const unavailable = new StorageUnavailableError('The storage service could not be reached or refused the request. Try again later.');
+  unavailable.cause = err;
+  return unavailable;
+}
+
+/** The server-side S3 calls, for one bucket. */
+export class Storage {
+  constructor(
+    private readonly client: S3Client,
+    readonly bucket: string,
+  ) {}
+
+  private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw storageError(err, what);
+    }
+  }
+
+  async createMultipartUpload(input: {
+    key: string;
+    contentType: string;
+    contentDisposition?: string;
+    acl?: ObjectCannedACL;
+    metadata: Record<string, string>;
+  }): Promise<string> {
+    const out = await this.call('the bucket', () =>
+      this.client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: input.key,
+          ContentType: input.contentType,
+          ContentDisposition: input.contentDisposition,
+          ACL: input.acl,
+          Metadata: input.metadata,
+        }),
+      ),
+    );
+    if (!out.UploadId) throw new StorageUnavailableError('S3 did not return an upload id.');
+    return out.UploadId;
+  }
+
+  /** Every uploaded part, across ListParts pages, in part-number order. */
+  async listParts(key: string, uploadId: string): Promise<StoredPart[]> {
+    const parts: StoredPart[] = [];
+    let marker: string | undefined;
+    // 10,000 parts at 1,000 a page: the bound keeps a misbehaving server from looping us forever.
+    for (let page = 0; page < 11; page++) {
+      const out = await this.call('The multipart upload', () =>
+        this.client.send(new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker })),
+      );
+      for (const part of out.Parts ?? []) {
+        parts.push({ partNumber: part.PartNumber ?? 0, size: part.Size ?? 0, etag: part.ETag ?? '' });
+      }
+      if (!out.IsTruncated) break;
+      marker = out.NextPartNumberMarker;
+    }
+    return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  async completeMultipartUpload(key: string, uploadId: string, parts: StoredPart[]): Promise<void> {
+    await this.call('The multipart upload', () =>
+      this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+        }),
+      ),
+    );
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    await this.call('The multipart upload', () => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })));
+  }
+
+  async headObject(key: string): Promise<StoredObject> {
+    const out = await this.call('The object', () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
+    return { size: out.ContentLength ?? 0, contentType: out.ContentType ?? '', etag: out.ETag, metadata: out.Metadata ?? {} };
+  }
+
+  async deleteObject(key: string): Promise<void> {
+    await this.call('The object', () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
+  }
+}
