@@ -23,6 +23,7 @@ import {
  */
 export const DEFAULT_ALLOWED_HEADERS: readonly string[] = Object.freeze(['Content-Type', 'Content-Disposition', 'Content-MD5']);
 
+/** Seconds a browser may cache a CORS preflight: fewer OPTIONS round trips per upload, and per multipart part. */
 export const DEFAULT_CORS_MAX_AGE_SECONDS = 3000;
 
 /** Construct options besides the shared {@link DeploymentConfig}. */

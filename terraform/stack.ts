@@ -1,12 +1,12 @@
 /** DirectUploadStack: the ready-made stack that `cdktf deploy` runs: AWS provider, one DirectUploadBucket, and its outputs. */
-import type { DeploymentConfig } from './config';
 import { DirectUploadBucket, type DirectUploadBucketProps } from './direct-upload-bucket';
 import { AwsProvider, type Construct, TerraformOutput, TerraformStack } from './provider';
 
 /** Stack name used by main.ts; `cdktf deploy` and the local state file are named after it. */
 export const STACK_NAME = 'direct-upload';
 
-export type DirectUploadStackProps = DirectUploadBucketProps & { readonly config: DeploymentConfig };
+/** The stack takes the same options as the construct; `config.region` also sets the provider. */
+export type DirectUploadStackProps = DirectUploadBucketProps;
 
 export class DirectUploadStack extends TerraformStack {
   readonly uploads: DirectUploadBucket;
