@@ -1,4 +1,6 @@
 // DirectUploadBucket: every security control, checked by its synthesized properties, with the negative cases.
+import fs from 'node:fs';
+import path from 'node:path';
 import { validateDeploymentConfig, type DeploymentConfig } from '../../terraform/config';
 import { DEFAULT_ALLOWED_HEADERS, DirectUploadBucket, type DirectUploadBucketProps } from '../../terraform/direct-upload-bucket';
 import {
@@ -258,6 +260,18 @@ describe('DirectUploadBucket', () => {
       'HeadObject (verify-after-upload)': 's3:GetObject',
       'DeleteObject (reject after verify)': 's3:DeleteObject',
     };
+
+    it('knows every S3 command the middleware sends (so a new call cannot go unnoticed)', () => {
+      // Presigned PutObject/UploadPart go through the middleware's own signer; the other calls are SDK commands.
+      const middleware = path.resolve(__dirname, '../../middleware');
+      const sources = fs.readdirSync(middleware, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+      const commands = new Set(
+        sources.flatMap((f) => [...fs.readFileSync(path.join(middleware, f), 'utf8').matchAll(/new (\w+)Command\(/g)].map((m) => m[1])),
+      );
+      expect(commands.size).toBeGreaterThan(0);
+      const known = Object.keys(MIDDLEWARE_CALLS).map((call) => call.split(' ')[0]);
+      expect([...commands].filter((command) => !known.includes(command))).toEqual([]);
+    });
 
     it('allows exactly the actions behind the middleware S3 calls', () => {
       expect(allowedS3Actions(defaults)).toEqual([...new Set(Object.values(MIDDLEWARE_CALLS))].sort());
