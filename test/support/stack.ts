@@ -2,10 +2,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
 import express, { type Express } from 'express';
 import { startDevIssuer, type DevIssuer, type TokenRequest } from '../../example-server/embedded/dev-issuer';
-import { startLocalS3, type LocalS3 } from '../../example-server/embedded/local-s3';
+import { startLocalS3 } from '../../example-server/embedded/local-s3';
 import { directUpload, type DirectUploadOptions } from '../../middleware';
 
 export const TEST_AUDIENCE = 'https://uploads.test/api';
@@ -19,7 +20,7 @@ export interface S3Target {
 
 export interface TestStack {
   issuer: DevIssuer;
-  s3: LocalS3;
+  s3: S3Target;
   bucket: string;
   /** An SDK client for checking what landed in the bucket. */
   client: S3Client;
@@ -53,13 +54,57 @@ export function optionsFor(target: S3Target, issuer: DevIssuer, bucket: string, 
   };
 }
 
-export async function startTestStack(bucket = 'test-uploads'): Promise<TestStack> {
+/** A verifying S3 that someone else runs (Ceph RGW from jest's global setup). */
+export interface ExternalS3 {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** CORS like the terraform stack's: the page's origin may PUT, and reads ETag (multipart needs it). */
+export async function createBucket(client: S3Client, bucket: string, origins: string[] = [TEST_ORIGIN]): Promise<void> {
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  await client.send(
+    new PutBucketCorsCommand({
+      Bucket: bucket,
+      CORSConfiguration: {
+        CORSRules: [{ AllowedOrigins: origins, AllowedMethods: ['PUT'], AllowedHeaders: ['Content-Type', 'Content-MD5', 'Content-Disposition'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 600 }],
+      },
+    }),
+  );
+}
+
+/**
+ * The issuer plus an S3: a fresh s3rver in a child process by default, or the given verifying S3, where a
+ * bucket with a random name is created so test files never share one.
+ */
+export async function startTestStack(bucket = 'test-uploads', external?: ExternalS3): Promise<TestStack> {
+  if (external) {
+    const issuer = await startDevIssuer({ audience: TEST_AUDIENCE });
+    const s3: S3Target = { endpoint: external.endpoint, region: external.region, credentials: { accessKeyId: external.accessKeyId, secretAccessKey: external.secretAccessKey } };
+    const client = s3ClientFor(s3);
+    const name = `${bucket}-${randomBytes(4).toString('hex')}`;
+    await createBucket(client, name);
+    return stackOf(issuer, s3, name, client, async () => {
+      client.destroy();
+      await issuer.stop();
+    });
+  }
   const directory = await mkdtemp(path.join(os.tmpdir(), 'edu-s3-'));
   const [issuer, s3] = await Promise.all([
     startDevIssuer({ audience: TEST_AUDIENCE }),
     startLocalS3({ directory, buckets: [{ name: bucket, allowedOrigins: [TEST_ORIGIN] }] }),
   ]);
   const client = s3ClientFor(s3);
+  return stackOf(issuer, s3, bucket, client, async () => {
+    client.destroy();
+    await Promise.all([issuer.stop(), s3.stop()]);
+    await rm(directory, { recursive: true, force: true });
+  });
+}
+
+function stackOf(issuer: DevIssuer, s3: S3Target, bucket: string, client: S3Client, stop: () => Promise<void>): TestStack {
   const options = (overrides: Partial<DirectUploadOptions> = {}) => optionsFor(s3, issuer, bucket, overrides);
   return {
     issuer,
@@ -73,10 +118,6 @@ export async function startTestStack(bucket = 'test-uploads'): Promise<TestStack
       return app;
     },
     token: (sub = 'auth0|alice', extra = {}) => issuer.issue({ sub, ...extra }),
-    async stop() {
-      client.destroy();
-      await Promise.all([issuer.stop(), s3.stop()]);
-      await rm(directory, { recursive: true, force: true });
-    },
+    stop,
   };
 }
