@@ -102,7 +102,7 @@ export function validateDeploymentConfig(input: Partial<DeploymentConfig>): Depl
  */
 export function loadDeploymentConfig(opts: { env?: NodeJS.ProcessEnv; file?: string } = {}): DeploymentConfig {
   const env = opts.env ?? process.env;
-  const file = resolveConfigFile(opts.file, env);
+  const file = resolveDeploymentConfigFile(opts);
   const fromFile = file === undefined ? {} : readConfigFile(file);
   const fromEnv = readEnv(env);
 
@@ -122,7 +122,14 @@ export function loadDeploymentConfig(opts: { env?: NodeJS.ProcessEnv; file?: str
   }
 }
 
-function resolveConfigFile(file: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+/**
+ * The config file `loadDeploymentConfig(opts)` reads, as an absolute path, or `undefined` when it reads none.
+ * Exported so that callers which report the file in use (example-server's startup log) apply the same rule.
+ * Throws {@link DeploymentConfigError} when an explicitly named file does not exist.
+ */
+export function resolveDeploymentConfigFile(opts: { env?: NodeJS.ProcessEnv; file?: string } = {}): string | undefined {
+  const env = opts.env ?? process.env;
+  const file = opts.file;
   const explicit = nonEmpty(file) ?? nonEmpty(env[CONFIG_FILE_ENV]);
   if (explicit !== undefined) {
     const resolved = path.resolve(env.INIT_CWD ?? process.cwd(), explicit);

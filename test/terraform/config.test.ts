@@ -6,6 +6,7 @@ import {
   DEFAULT_CONFIG_FILE,
   DeploymentConfigError,
   loadDeploymentConfig,
+  resolveDeploymentConfigFile,
   validateDeploymentConfig,
   type DeploymentConfig,
 } from '../../terraform/config';
@@ -254,6 +255,12 @@ describe('loadDeploymentConfig', () => {
     const err = configError(() => loadDeploymentConfig({ file, env }));
     expect(err.setting).toBe(setting);
     expect(err.message).toMatch(message);
+  });
+
+  it('exports the file rule it uses, so other readers of the config report the same file', () => {
+    const file = writeConfig('resolved.json', {});
+    expect(resolveDeploymentConfigFile({ env: { INIT_CWD: dir, DIRECT_UPLOAD_CONFIG: 'resolved.json' } })).toBe(file);
+    expect(resolveDeploymentConfigFile({ env: { DIRECT_UPLOAD_CONFIG: '/elsewhere.json' }, file })).toBe(file);
   });
 
   it('rejects a config file that does not exist, naming where the path came from', () => {
