@@ -240,14 +240,16 @@ function checkBucketName(value: unknown): string {
   const fail = (why: string) => new DeploymentConfigError('bucketName', `Invalid bucketName ${JSON.stringify(value)}: ${why}`);
   if (typeof value !== 'string') throw fail('it must be a string such as "my-app-uploads".');
   if (value.length < 3 || value.length > 63) throw fail('S3 bucket names are 3 to 63 characters long.');
-  if (/[A-Z]/.test(value)) throw fail(`S3 bucket names are lowercase; use "${value.toLowerCase()}".`);
-  if (value.includes('_')) throw fail(`S3 bucket names cannot contain "_"; use "${value.replace(/_/g, '-')}".`);
+  // Suggest a name that fixes every rule at once, not one that trips the next check.
+  const suggestion = value.toLowerCase().replace(/[_.]/g, '-');
+  if (/[A-Z]/.test(value)) throw fail(`S3 bucket names are lowercase; use "${suggestion}".`);
+  if (value.includes('_')) throw fail(`S3 bucket names cannot contain "_"; use "${suggestion}".`);
   if (!/^[a-z0-9.-]+$/.test(value)) throw fail('use only lowercase letters, digits and hyphens.');
   if (!/^[a-z0-9].*[a-z0-9]$/.test(value)) throw fail('it must begin and end with a letter or digit.');
   // Dots are legal S3 names, but the wildcard certificate *.s3.<region>.amazonaws.com does not cover
   // "a.b.s3...", so a browser PUT to a virtual-hosted URL fails TLS. Refuse them instead of failing at upload time.
   if (value.includes('.')) {
-    throw fail(`dots break HTTPS for virtual-hosted S3 URLs (the certificate does not match); use hyphens, e.g. "${value.replace(/\./g, '-')}".`);
+    throw fail(`dots break HTTPS for virtual-hosted S3 URLs (the certificate does not match); use hyphens, e.g. "${suggestion}".`);
   }
   for (const prefix of ['xn--', 'sthree-', 'amzn-s3-demo-']) {
     if (value.startsWith(prefix)) throw fail(`the prefix "${prefix}" is reserved by S3; choose another name.`);
@@ -329,8 +331,9 @@ function checkKeyPrefix(value: unknown): string {
   if (typeof value !== 'string' || value === '') {
     throw fail('use a folder-like prefix such as "uploads/"; an empty prefix would give the server write access to the whole bucket.');
   }
-  if (value.startsWith('/')) throw fail(`S3 keys do not start with "/"; use "${value.replace(/^\/+/, '')}".`);
-  if (!value.endsWith('/')) throw fail(`it must end with "/" so that it names a folder; use "${value}/".`);
+  const suggestion = `${value.replace(/^\/+/, '').replace(/\/*$/, '')}/`;
+  if (value.startsWith('/')) throw fail(`S3 keys do not start with "/"; use "${suggestion}".`);
+  if (!value.endsWith('/')) throw fail(`it must end with "/" so that it names a folder; use "${suggestion}".`);
   if (value.length > 256) throw fail('keep it under 256 characters; object keys are limited to 1024 bytes.');
   // "*" and "?" would widen the IAM resource ARN; other punctuation needs URL-encoding in presigned URLs.
   if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/.test(value)) {
