@@ -1,7 +1,9 @@
 // A local OpenID issuer for development and tests: real RS256 tokens, a real discovery document and JWKS, no Auth0 tenant.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { SignJWT, exportJWK, generateKeyPair, type KeyLike, type JWK } from 'jose';
+import path from 'node:path';
+import { SignJWT, exportJWK, generateKeyPair, importJWK, type KeyLike, type JWK } from 'jose';
 
 export interface DevIssuerOptions {
   /** Audience that tokens are issued for when a request names none. */
@@ -15,6 +17,11 @@ export interface DevIssuerOptions {
    * It defaults to none.
    */
   allowedOrigins?: string[];
+  /**
+   * JSON file that keeps the signing key across restarts, so tokens issued before a restart stay valid.
+   * Created (mode 0600) when missing. It defaults to none: a fresh key per start.
+   */
+  keyFile?: string;
 }
 
 export interface TokenRequest {
@@ -44,11 +51,50 @@ export interface DevIssuer {
 
 const DEFAULT_TOKEN_LIFETIME = 3600;
 
-export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssuer> {
-  const host = options.host ?? '127.0.0.1';
-  const { privateKey, publicKey } = await generateKeyPair('RS256');
+/** Issuers made by startDevIssuer() in this process; a look-alike object (or a URL from config) is never one. */
+const startedIssuers = new WeakSet<object>();
+
+/** True only for an issuer that startDevIssuer() created in this process: the guard for wiring a development login. */
+export function isDevIssuer(value: unknown): value is DevIssuer {
+  return typeof value === 'object' && value !== null && startedIssuers.has(value);
+}
+
+/** A stored signing key: the private JWK, whose public half is published in the JWKS. */
+interface StoredKey {
+  kid: string;
+  privateJwk: JWK;
+}
+
+/** The issuer's key: loaded from `keyFile` when it holds one, otherwise generated (and saved there if given). */
+async function signingKey(keyFile: string | undefined): Promise<{ privateKey: KeyLike; kid: string; jwk: JWK }> {
+  if (keyFile) {
+    const stored = await readFile(keyFile, 'utf8').then(
+      (text) => JSON.parse(text) as StoredKey,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      },
+    );
+    if (stored) {
+      const privateKey = (await importJWK(stored.privateJwk, 'RS256')) as KeyLike;
+      const { kty, n, e } = stored.privateJwk;
+      return { privateKey, kid: stored.kid, jwk: { kty, n, e, kid: stored.kid, alg: 'RS256', use: 'sig' } };
+    }
+  }
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: Boolean(keyFile) });
   const kid = `dev-${Date.now().toString(36)}`;
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+  if (keyFile) {
+    await mkdir(path.dirname(keyFile), { recursive: true });
+    const stored: StoredKey = { kid, privateJwk: await exportJWK(privateKey) };
+    await writeFile(keyFile, JSON.stringify(stored), { mode: 0o600 });
+  }
+  return { privateKey, kid, jwk };
+}
+
+export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssuer> {
+  const host = options.host ?? '127.0.0.1';
+  const { privateKey, kid, jwk } = await signingKey(options.keyFile);
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
   let url = '';
 
@@ -129,7 +175,7 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
   });
   url = `http://${host}:${(server.address() as AddressInfo).port}/`;
 
-  return {
+  const issuer: DevIssuer = {
     url,
     jwksUri: `${url}.well-known/jwks.json`,
     tokenEndpoint: `${url}oauth/token`,
@@ -142,4 +188,6 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
         server.close(() => resolve());
       }),
   };
+  startedIssuers.add(issuer);
+  return issuer;
 }

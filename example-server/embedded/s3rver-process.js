@@ -36,3 +36,5 @@ server.run().then(
 // The parent owns our lifetime: when it goes away (even by crash), so do we.
 process.on('disconnect', () => server.close().finally(() => process.exit(0)));
 process.on('SIGTERM', () => server.close().finally(() => process.exit(0)));
+// Ctrl+C in a terminal signals the whole process group; close cleanly rather than die mid-write.
+process.on('SIGINT', () => server.close().finally(() => process.exit(0)));

@@ -1,0 +1,87 @@
+// Entry point of `npm start`: reads the settings, starts the server (and the embedded services), prints how to use it, stops on SIGTERM/SIGINT.
+import { DirectUploadOptionsError } from '../middleware';
+import { loadSettings, StartupConfigError } from './config';
+import { startServer, type RunningServer } from './server';
+
+const CURL_USER = 'curl';
+
+function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && value % 1024 === 0 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value} ${units[unit]}`;
+}
+
+async function banner(running: RunningServer): Promise<string> {
+  const { pageConfig } = running;
+  const lines = [
+    `express-direct-upload example-server, ${running.mode === 'embedded' ? 'embedded mode (no AWS, no Auth0)' : 'real mode (Auth0 + S3)'}`,
+    `  page           ${running.url}${running.mode === 'embedded' ? '   (development login: pick any user name)' : ''}`,
+    `  presign route  ${running.url}${pageConfig.uploadsPath}`,
+    `  accepts        ${pageConfig.allowedContentTypes.join(', ')} up to ${formatBytes(pageConfig.maxFileSize)}`,
+  ];
+  if (running.embedded) {
+    const { s3, issuer } = running.embedded;
+    lines.push(
+      `  local S3       ${s3.endpoint}   bucket ${running.bucket} (s3rver, pid ${s3.pid}, access key ${s3.credentials.accessKeyId})`,
+      `  dev issuer     ${issuer.url}   (tokens: POST ${issuer.tokenEndpoint} {"sub":"alice"})`,
+    );
+    const token = await issuer.issue({ sub: `dev|${CURL_USER}` });
+    lines.push(
+      '',
+      'Try it with curl (this token is valid for 1 hour; get another from the dev issuer, see docs/example-server.md):',
+      `  TOKEN='${token}'`,
+      '  FILE=photo.jpg',
+      `  UPLOAD_URL=$(curl -sf -H "Authorization: Bearer $TOKEN" "${running.url}${pageConfig.uploadsPath}?contentType=image/jpeg&size=$(wc -c < "$FILE" | tr -d ' ')" | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).uploadURL')`,
+      `  curl -f -T "$FILE" -H 'Content-Type: image/jpeg' "$UPLOAD_URL" && echo uploaded`,
+    );
+  } else {
+    lines.push(`  S3             ${running.s3Origin}   bucket ${running.bucket}`);
+  }
+  lines.push('', `Ready on ${running.url} (pid ${process.pid}). Press Ctrl+C to stop.`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const settings = loadSettings(process.env);
+  const running = await startServer(settings);
+
+  let signalled = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      // A second Ctrl+C means "now": the children still die with us, because they watch their IPC channel.
+      console.log(`\n${signal} again: exiting without waiting.`);
+      process.exit(1);
+    }
+    signalled = true;
+    console.log(`\n${signal}: stopping...`);
+    running.stop().then(
+      () => {
+        console.log('Stopped.');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        console.error('example-server: error while stopping:', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+
+  console.log(await banner(running));
+}
+
+main().catch((err: unknown) => {
+  // Configuration mistakes get one clear line; anything else keeps its stack for debugging.
+  if (err instanceof StartupConfigError || err instanceof DirectUploadOptionsError || (err instanceof Error && /port is in use/.test(err.message))) {
+    console.error(`example-server: ${err.message}`);
+  } else {
+    console.error('example-server: failed to start:', err);
+  }
+  process.exit(1);
+});
