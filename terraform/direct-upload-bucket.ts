@@ -1,5 +1,6 @@
 /** DirectUploadBucket: a cdktf construct for an S3 bucket that browsers upload to with presigned URLs, locked down by default. */
-import { type DeploymentConfig, DeploymentConfigError, validateDeploymentConfig } from './config';
+import { type DeploymentConfig, validateDeploymentConfig } from './config';
+import { type UploadCorsOptions, uploadCorsRule } from './cors';
 import {
   Construct,
   IamPolicy,
@@ -12,28 +13,12 @@ import {
   S3BucketServerSideEncryptionConfigurationA,
 } from './provider';
 
-/**
- * Request headers a browser may send on a presigned PUT: exactly the ones the middleware's `headers` response can list.
- * - `Content-Type`: always sent and signed, so S3 rejects another type; a non-form type needs a CORS preflight.
- * - `Content-Disposition`: sent when the middleware's `contentDisposition` option is on.
- * - `Content-MD5`: sent when the client asked for an integrity check; S3 verifies the body against it.
- * Not listed: `Content-Length` (the browser sets it itself) and `x-amz-*` (the presigner moves signed `x-amz-*`
- * headers such as the ACL or metadata into the query string). A client that sends signed `x-amz-*` headers
- * instead must add `x-amz-*` through the `allowedHeaders` option.
- */
-export const DEFAULT_ALLOWED_HEADERS: readonly string[] = Object.freeze(['Content-Type', 'Content-Disposition', 'Content-MD5']);
+export { DEFAULT_ALLOWED_HEADERS, DEFAULT_CORS_MAX_AGE_SECONDS } from './cors';
 
-/** Seconds a browser may cache a CORS preflight: fewer OPTIONS round trips per upload, and per multipart part. */
-export const DEFAULT_CORS_MAX_AGE_SECONDS = 3000;
-
-/** Construct options besides the shared {@link DeploymentConfig}. */
-export interface DirectUploadBucketProps {
+/** Construct options besides the shared {@link DeploymentConfig}; the CORS options are documented in cors.ts. */
+export interface DirectUploadBucketProps extends UploadCorsOptions {
   /** The shared deployment settings, e.g. from `loadDeploymentConfig()`. They are validated again here. */
   readonly config: DeploymentConfig;
-  /** CORS allowed request headers. It defaults to {@link DEFAULT_ALLOWED_HEADERS}. */
-  readonly allowedHeaders?: readonly string[];
-  /** CORS preflight cache time in seconds. It defaults to 3000. */
-  readonly corsMaxAgeSeconds?: number;
   /** Grant the server `s3:GetObject` on the prefix, which HeadObject in verify-after-upload needs. It defaults to `true`. */
   readonly grantRead?: boolean;
   /** Grant the server `s3:DeleteObject` on the prefix, so verify-after-upload can remove a rejected object. It defaults to `true`. */
@@ -83,8 +68,7 @@ export class DirectUploadBucket extends Construct {
   constructor(scope: Construct, id: string, props: DirectUploadBucketProps) {
     super(scope, id);
     const config = validateDeploymentConfig(props.config);
-    const allowedHeaders = checkAllowedHeaders(props.allowedHeaders ?? DEFAULT_ALLOWED_HEADERS);
-    const maxAgeSeconds = checkMaxAge(props.corsMaxAgeSeconds ?? DEFAULT_CORS_MAX_AGE_SECONDS);
+    const corsRule = uploadCorsRule(config, props);
     this.config = config;
     const region = config.region;
 
@@ -131,24 +115,8 @@ export class DirectUploadBucket extends Construct {
       ],
     });
 
-    // Browsers only PUT: a single upload and each multipart part are presigned PUTs. Create, Complete, Abort and
-    // ListParts are made by the server, which CORS does not apply to. GET/HEAD are added only for public-read objects,
-    // so pages on the allowed origins can fetch() a preview; <img src> needs no CORS at all.
-    this.cors = new S3BucketCorsConfiguration(this, 'cors', {
-      bucket,
-      region,
-      corsRule: [
-        {
-          id: 'direct-upload',
-          allowedOrigins: [...config.allowedOrigins],
-          allowedMethods: config.publicRead ? ['PUT', 'GET', 'HEAD'] : ['PUT'],
-          allowedHeaders: [...allowedHeaders],
-          // Multipart completion needs each part's ETag, which JavaScript can read only if it is exposed.
-          exposeHeaders: ['ETag'],
-          maxAgeSeconds,
-        },
-      ],
-    });
+    // PUT only (GET/HEAD for public-read), exact origins, ETag exposed: see uploadCorsRule() for the reasons.
+    this.cors = new S3BucketCorsConfiguration(this, 'cors', { bucket, region, corsRule: [corsRule] });
 
     // Parts of an abandoned multipart upload are invisible in listings but billed until aborted.
     this.lifecycle = new S3BucketLifecycleConfiguration(this, 'lifecycle', {
@@ -222,27 +190,4 @@ function serverPolicyDocument(objects: string, config: DeploymentConfig, props: 
     });
   }
   return { Version: '2012-10-17', Statement: statements };
-}
-
-function checkAllowedHeaders(value: readonly string[]): readonly string[] {
-  if (!Array.isArray(value) || value.length === 0 || value.some((h) => typeof h !== 'string' || h.trim() === '')) {
-    throw new DeploymentConfigError(
-      'allowedHeaders',
-      `Invalid allowedHeaders ${JSON.stringify(value)}: list the request headers browsers send, e.g. ${JSON.stringify(DEFAULT_ALLOWED_HEADERS)}.`,
-    );
-  }
-  if (!value.some((h) => h.toLowerCase() === 'content-type' || h === '*')) {
-    throw new DeploymentConfigError(
-      'allowedHeaders',
-      'Invalid allowedHeaders: it must include "Content-Type", which every presigned PUT from this middleware sends.',
-    );
-  }
-  return value;
-}
-
-function checkMaxAge(value: number): number {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new DeploymentConfigError('corsMaxAgeSeconds', `Invalid corsMaxAgeSeconds ${JSON.stringify(value)}: use a whole number of seconds, such as 3000.`);
-  }
-  return value;
 }

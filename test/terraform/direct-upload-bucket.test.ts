@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { validateDeploymentConfig, type DeploymentConfig } from '../../terraform/config';
+import { uploadCorsRule } from '../../terraform/cors';
 import { DEFAULT_ALLOWED_HEADERS, DirectUploadBucket, type DirectUploadBucketProps } from '../../terraform/direct-upload-bucket';
 import {
   IamPolicy,
@@ -154,6 +155,21 @@ describe('DirectUploadBucket', () => {
           allowed_headers: ['Content-Type', 'Content-Disposition', 'Content-MD5'],
           expose_headers: ['ETag'],
           max_age_seconds: 3000,
+        },
+      ]);
+    });
+
+    it('is the same rule uploadCorsRule() gives local S3 stand-ins and tests', () => {
+      const config = validateDeploymentConfig({ bucketName: 'my-app-uploads', allowedOrigins: ['https://app.example.com'], publicRead: true });
+      const rule = uploadCorsRule(config, { corsMaxAgeSeconds: 60 });
+      expect(only(synth({ publicRead: true }, { corsMaxAgeSeconds: 60 }), S3BucketCorsConfiguration).cors_rule).toEqual([
+        {
+          id: rule.id,
+          allowed_origins: rule.allowedOrigins,
+          allowed_methods: rule.allowedMethods,
+          allowed_headers: rule.allowedHeaders,
+          expose_headers: rule.exposeHeaders,
+          max_age_seconds: rule.maxAgeSeconds,
         },
       ]);
     });
