@@ -1,9 +1,11 @@
 // Conformance of directUpload()'s presigned URLs against a verifying S3 (Ceph RGW): what S3 accepts, rejects, and allows by CORS.
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   CreateBucketCommand,
+  GetObjectAclCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutBucketCorsCommand,
@@ -16,9 +18,11 @@ import { DEFAULT_ALLOWED_HEADERS, DEFAULT_CORS_MAX_AGE_SECONDS } from '../../ter
 import { describeWithRgw, type RgwConnection } from '../support/rgw';
 import { optionsFor, s3ClientFor, TEST_AUDIENCE, TEST_ORIGIN, type S3Target } from '../support/stack';
 
-/** One row of the conformance table: what was sent through a URL from POST /uploads, and what S3 answered. */
+/** One row of the conformance table: what was sent (to S3 through a presigned URL, or to a route), and the answer. */
 interface Row {
   case: string;
+  /** `PUT url`, `OPTIONS url`, or the middleware route, e.g. `POST /uploads/multipart/complete`. */
+  request: string;
   expected: number;
   status: number;
   /** The S3 error code from the XML body, when there is one. */
@@ -30,8 +34,8 @@ const bytes = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i 
 const errorCode = (xml: string) => /<Code>([^<]+)<\/Code>/.exec(xml)?.[1] ?? '';
 
 function toMarkdown(rows: Row[]): string {
-  const lines = ['| case | expected | RGW status | S3 error code |', '|---|---|---|---|'];
-  for (const row of rows) lines.push(`| ${row.case} | ${row.expected} | ${row.status} | ${row.code || '-'} |`);
+  const lines = ['| case | request | expected | status | error code |', '|---|---|---|---|---|'];
+  for (const row of rows) lines.push(`| ${row.case} | ${row.request} | ${row.expected} | ${row.status} | ${row.code || '-'} |`);
   return lines.join('\n');
 }
 
@@ -97,26 +101,49 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
 
   let defaultServer: Promise<string> | undefined;
 
-  /** Asks the middleware for an upload, as a browser would: POST /uploads with a bearer token. */
+  /**
+   * Calls a route of the middleware as a browser would, with a bearer token, on a server built with `overrides`
+   * (each distinct set gets its own server). Records a row when `record` names the case.
+   */
+  async function route(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { overrides?: Partial<DirectUploadOptions>; base?: string; record?: { case: string; expected: number } } = {},
+  ): Promise<{ status: number; body: any }> {
+    const base = options.base ?? (options.overrides ? await serve(options.overrides) : await (defaultServer ??= serve()));
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${await issuer.issue({ sub: 'auth0|conformance' })}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    const parsed = text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
+    if (options.record) {
+      const code = typeof parsed === 'object' && parsed && 'code' in parsed ? String(parsed.code) : '';
+      rows.push({ ...options.record, request: `${method} ${path.split('?')[0]}`, status: res.status, code });
+    }
+    return { status: res.status, body: parsed };
+  }
+
+  /** Asks the middleware for a single-PUT upload: POST /uploads. */
   async function presign(
-    body: { filename: string; contentType: string; size: number },
+    body: { filename: string; contentType: string; size: number; contentMD5?: string },
     overrides?: Partial<DirectUploadOptions>,
   ): Promise<{ url: string; key: string; headers: Record<string, string> }> {
-    const base = overrides ? await serve(overrides) : await (defaultServer ??= serve());
-    const res = await fetch(`${base}/uploads`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${await issuer.issue({ sub: 'auth0|conformance' })}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+    const res = await route('POST', '/uploads', body, { overrides });
     expect(res.status).toBe(200);
-    return (await res.json()) as { url: string; key: string; headers: Record<string, string> };
+    return res.body;
   }
 
   /** PUTs the bytes to S3 and records the outcome under `name`. */
   async function upload(name: string, expected: number, url: string, headers: Record<string, string>, body: Buffer) {
     const res = await fetch(url, { method: 'PUT', headers, body: new Uint8Array(body) });
     const text = await res.text();
-    rows.push({ case: name, expected, status: res.status, code: errorCode(text) });
+    rows.push({ case: name, request: 'PUT url', expected, status: res.status, code: errorCode(text) });
     return { status: res.status, code: errorCode(text), headers: res.headers };
   }
 
@@ -206,7 +233,8 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
         headers: { Origin: origin, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type' },
       });
       await res.arrayBuffer();
-      rows.push({ case: `preflight from ${origin === TEST_ORIGIN ? 'the allowed origin' : 'another origin'}`, expected: origin === TEST_ORIGIN ? 200 : 403, status: res.status, code: '' });
+      const allowed = origin === TEST_ORIGIN;
+      rows.push({ case: `preflight from ${allowed ? 'the allowed origin' : 'another origin'}`, request: 'OPTIONS url', expected: allowed ? 200 : 403, status: res.status, code: '' });
       return res;
     }
 
@@ -234,6 +262,184 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
       expect(res.status).toBe(403);
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
       expect(res.headers.get('access-control-allow-methods')).toBeNull();
+    });
+  });
+
+  describe('the other headers and options the route signs', () => {
+    test('Content-Disposition (contentDisposition: true) is stored as signed, and another value is rejected', async () => {
+      const named = { ...file, filename: 'Grüße "Weihnachten" 2026.png' };
+      const first = await presign(named, { contentDisposition: true });
+      expect(first.headers['Content-Disposition']).toMatch(/^attachment; /);
+      expect((await upload('Content-Disposition as returned (non-ASCII filename)', 200, first.url, first.headers, bytes(file.size))).status).toBe(200);
+      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: first.key }));
+      expect(head.ContentDisposition).toBe(first.headers['Content-Disposition']);
+
+      const second = await presign(named, { contentDisposition: true });
+      const changed = { ...second.headers, 'Content-Disposition': 'inline' };
+      expect((await upload('Content-Disposition changed to inline', 403, second.url, changed, bytes(file.size))).status).toBe(403);
+    });
+
+    test('metadata (the metadata hook) travels signed in the URL and is stored', async () => {
+      const { url, key, headers } = await presign(file, { metadata: () => ({ 'Card-Id': 'c-42', note: 'hello world' }) });
+      expect(new URL(url).searchParams.get('x-amz-meta-card-id')).toBe('c-42');
+      expect((await upload('x-amz-meta-* from the metadata hook', 200, url, headers, bytes(file.size))).status).toBe(200);
+      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      expect(head.Metadata).toMatchObject({ 'card-id': 'c-42', note: 'hello world' });
+    });
+
+    test('Content-MD5: the right bytes land, other bytes of the same length are refused, and leaving it out is refused', async () => {
+      const body = bytes(file.size);
+      const contentMD5 = createHash('md5').update(body).digest('base64');
+      const ok = await presign({ ...file, contentMD5 });
+      expect(ok.headers['Content-MD5']).toBe(contentMD5);
+      expect((await upload('Content-MD5 of the bytes sent', 200, ok.url, ok.headers, body)).status).toBe(200);
+
+      const corrupt = await presign({ ...file, contentMD5 });
+      const flipped = Buffer.from(body);
+      flipped[0] ^= 0xff;
+      const bad = await upload('other bytes under the signed Content-MD5', 400, corrupt.url, corrupt.headers, flipped);
+      expect(bad.status).toBe(400);
+      expect(bad.code).toBe('BadDigest');
+      expect(await stored(corrupt.key)).toBeUndefined();
+
+      const omitted = await presign({ ...file, contentMD5 });
+      const { 'Content-MD5': _dropped, ...withoutMD5 } = omitted.headers;
+      expect((await upload('signed Content-MD5 not sent', 403, omitted.url, withoutMD5, body)).status).toBe(403);
+    });
+
+    test("a key hook's key with !*'() characters is signed as S3 encodes it", async () => {
+      const { url, key, headers } = await presign(file, { key: (ctx) => `${ctx.ownerPrefix}it's(1)*!_card-${ctx.uuid}.png` });
+      expect(key).toMatch(/it's\(1\)\*!_card-/);
+      expect((await upload("key with ! * ' ( ) characters", 200, url, headers, bytes(file.size))).status).toBe(200);
+      expect(await stored(key)).toBe(file.size);
+    });
+
+    describe('acl: public-read', () => {
+      let publicKey: string;
+
+      test('is signed into the URL as x-amz-acl, and the PUT is accepted', async () => {
+        const { url, key, headers } = await presign(file, { acl: 'public-read' });
+        expect(new URL(url).searchParams.get('x-amz-acl')).toBe('public-read');
+        expect((await upload('x-amz-acl=public-read in the query string', 200, url, headers, bytes(file.size))).status).toBe(200);
+        publicKey = key;
+      });
+
+      // KNOWN DIVERGENCE, reported to the middleware's owner: RGW 16.2.15 reads the canned ACL only from the
+      // x-amz-acl header and ignores it in a presigned query string (an SDK getSignedUrl URL too), so the object
+      // stays private, where AWS S3 applies it. Signing x-amz-acl as a header the client sends works on both.
+      // This pins RGW's behaviour precisely, so it fails (and needs updating) once the object does come out public.
+      test('KNOWN DIVERGENCE: RGW ignores the query-string ACL, so the object stays private (AWS makes it public)', async () => {
+        expect(await stored(publicKey)).toBe(file.size);
+        const anonymous = await fetch(`${rgw.endpoint}/${bucket}/${publicKey}`);
+        await anonymous.arrayBuffer();
+        rows.push({ case: 'anonymous GET of the public-read upload (AWS: 200; RGW ignores query-string x-amz-acl)', request: 'GET object', expected: 200, status: anonymous.status, code: '' });
+        expect(anonymous.status).toBe(403);
+        const acl = await client.send(new GetObjectAclCommand({ Bucket: bucket, Key: publicKey }));
+        expect(acl.Grants?.some((grant) => grant.Grantee?.URI?.endsWith('/global/AllUsers'))).toBe(false);
+      });
+    });
+
+    test("GET /uploads (the AWS sample's Postman flow) returns a URL that uploads with just Content-Type", async () => {
+      const query = new URLSearchParams({ contentType: 'image/png', filename: 'p.png', size: String(file.size) });
+      const res = await route('GET', `/uploads?${query}`, undefined, { record: { case: 'sample flow: ask for a URL', expected: 200 } });
+      expect(res.status).toBe(200);
+      expect((await upload('sample flow: PUT uploadURL with Content-Type only', 200, res.body.uploadURL, { 'Content-Type': 'image/png' }, bytes(file.size))).status).toBe(200);
+    });
+
+    test('allowUnsizedUploads: an unsized URL does not sign Content-Length, so S3 takes any size', async () => {
+      const res = await route('GET', '/uploads', undefined, { overrides: { allowedContentTypes: ['image/png'], allowUnsizedUploads: true } });
+      expect(res.status).toBe(200);
+      const put = await upload('unsized GET URL, 3 bytes (size not enforced by S3)', 200, res.body.uploadURL, res.body.headers, bytes(3));
+      expect(put.status).toBe(200);
+    });
+  });
+
+  describe('verify after upload: POST /uploads/complete', () => {
+    test('confirms an uploaded object with its size, type and ETag', async () => {
+      const { url, key, headers } = await presign(file);
+      expect((await upload('PUT before /uploads/complete', 200, url, headers, bytes(file.size))).status).toBe(200);
+      const res = await route('POST', '/uploads/complete', { key, size: file.size, contentType: file.contentType }, { record: { case: 'verify an uploaded object', expected: 200 } });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ key, size: file.size, contentType: 'image/png', etag: expect.any(String) });
+    });
+
+    test('answers 404 for a URL that was never used', async () => {
+      const { key } = await presign(file);
+      const res = await route('POST', '/uploads/complete', { key, size: file.size }, { record: { case: 'verify before any upload', expected: 404 } });
+      expect(res.status).toBe(404);
+    });
+  });
+
+  describe('multipart uploads', () => {
+    const MiB = 1024 * 1024;
+    // Two parts: the 5 MiB minimum, then a short last part.
+    const big = { filename: 'poster.png', contentType: 'image/png', size: 5 * MiB + 1000 };
+    const multipartOptions: Partial<DirectUploadOptions> = { maxFileSize: 20 * MiB, multipart: { threshold: 5 * MiB, partSize: 5 * MiB } };
+    let base: string;
+    beforeAll(async () => {
+      base = await serve(multipartOptions);
+    });
+
+    async function start(record?: { case: string; expected: number }) {
+      const res = await route('POST', '/uploads', big, { base, record });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ method: 'MULTIPART', partSize: 5 * MiB, partCount: 2 });
+      return res.body as { key: string; uploadId: string };
+    }
+
+    async function partUrls(key: string, uploadId: string, record?: { case: string; expected: number }) {
+      const res = await route('POST', '/uploads/multipart/parts', { key, uploadId, size: big.size, partNumbers: [1, 2] }, { base, record });
+      expect(res.status).toBe(200);
+      return res.body.parts as Array<{ partNumber: number; url: string; size: number }>;
+    }
+
+    test('parts PUT to their signed URLs, complete assembles them, and a repeated complete only verifies', async () => {
+      const body = bytes(big.size);
+      const { key, uploadId } = await start({ case: 'start a multipart upload (size over threshold)', expected: 201 });
+      const parts = await partUrls(key, uploadId, { case: 'sign part URLs', expected: 200 });
+      expect(parts.map((p) => p.size)).toEqual([5 * MiB, 1000]);
+
+      const wrong = await upload('part 2 with one byte more than signed', 403, parts[1].url, {}, bytes(1001));
+      expect(wrong.status).toBe(403);
+      let offset = 0;
+      for (const part of parts) {
+        const put = await upload(`part ${part.partNumber} (${part.size} bytes)`, 200, part.url, {}, body.subarray(offset, offset + part.size));
+        expect(put.status).toBe(200);
+        expect(put.headers.get('etag')).toBeTruthy();
+        offset += part.size;
+      }
+
+      const listed = await route('GET', `/uploads/multipart/parts?${new URLSearchParams({ key, uploadId })}`, undefined, { base, record: { case: 'list uploaded parts', expected: 200 } });
+      expect(listed.status).toBe(200);
+      expect(listed.body.parts.map((p: { partNumber: number; size: number }) => [p.partNumber, p.size])).toEqual([[1, 5 * MiB], [2, 1000]]);
+
+      const done = await route('POST', '/uploads/multipart/complete', { key, uploadId, size: big.size }, { base, record: { case: 'complete', expected: 200 } });
+      expect(done.status).toBe(200);
+      expect(done.body).toMatchObject({ key, size: big.size, contentType: 'image/png' });
+      const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      expect(got.ContentType).toBe('image/png');
+      expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
+
+      const again = await route('POST', '/uploads/multipart/complete', { key, uploadId, size: big.size }, { base, record: { case: 'complete again (idempotent)', expected: 200 } });
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ key, size: big.size });
+    });
+
+    test('complete with a part missing is refused, and abort frees the upload', async () => {
+      const { key, uploadId } = await start();
+      const [first] = await partUrls(key, uploadId);
+      expect((await upload('part 1 only', 200, first.url, {}, bytes(first.size))).status).toBe(200);
+
+      const early = await route('POST', '/uploads/multipart/complete', { key, uploadId, size: big.size }, { base, record: { case: 'complete with part 2 missing', expected: 409 } });
+      expect(early.status).toBe(409);
+      expect(early.body.code).toBe('incomplete_upload');
+
+      const query = new URLSearchParams({ key, uploadId });
+      const aborted = await route('DELETE', `/uploads/multipart?${query}`, undefined, { base, record: { case: 'abort', expected: 204 } });
+      expect(aborted.status).toBe(204);
+      const gone = await route('GET', `/uploads/multipart/parts?${query}`, undefined, { base, record: { case: 'list parts after abort', expected: 404 } });
+      expect(gone.status).toBe(404);
+      expect(await stored(key)).toBeUndefined();
     });
   });
 });
