@@ -3,20 +3,11 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  CreateBucketCommand,
-  GetObjectAclCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutBucketCorsCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import express from 'express';
-import { startDevIssuer, type DevIssuer } from '../../example-server/embedded/dev-issuer';
-import { directUpload, type DirectUploadOptions } from '../../middleware';
+import { GetObjectAclCommand, GetObjectCommand, HeadObjectCommand, PutBucketCorsCommand } from '@aws-sdk/client-s3';
+import type { DirectUploadOptions } from '../../middleware';
 import { DEFAULT_ALLOWED_HEADERS, DEFAULT_CORS_MAX_AGE_SECONDS } from '../../terraform/direct-upload-bucket';
 import { describeWithRgw, type RgwConnection } from '../support/rgw';
-import { optionsFor, s3ClientFor, TEST_AUDIENCE, TEST_ORIGIN, type S3Target } from '../support/stack';
+import { startTestStack, TEST_ORIGIN, type TestStack } from '../support/stack';
 
 /** One row of the conformance table: what was sent (to S3 through a presigned URL, or to a route), and the answer. */
 interface Row {
@@ -40,23 +31,18 @@ function toMarkdown(rows: Row[]): string {
 }
 
 describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph RGW)', (rgw: RgwConnection) => {
-  const bucket = `conformance-${Date.now().toString(36)}`;
   const rows: Row[] = [];
-  let issuer: DevIssuer;
-  let client: S3Client;
-  let target: S3Target;
   const servers: Server[] = [];
+  let stack: TestStack;
+  // Set in beforeAll; the tests read them through these short names.
+  let bucket: string;
+  let client: TestStack['client'];
 
   beforeAll(async () => {
-    target = {
-      endpoint: rgw.endpoint,
-      region: rgw.region,
-      credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
-    };
-    issuer = await startDevIssuer({ audience: TEST_AUDIENCE });
-    client = s3ClientFor(target);
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    // The same rule the terraform stack deploys (terraform/direct-upload-bucket.ts), for one page origin.
+    // The dev issuer, an SDK client and a fresh bucket on RGW, as the integration tests use them.
+    stack = await startTestStack('conformance', rgw);
+    ({ bucket, client } = stack);
+    // Replaced by the rule the terraform stack deploys (terraform/direct-upload-bucket.ts), for one page origin.
     await client.send(
       new PutBucketCorsCommand({
         Bucket: bucket,
@@ -78,8 +64,7 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
 
   afterAll(async () => {
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-    client?.destroy();
-    await issuer?.stop();
+    await stack?.stop();
     if (rows.length > 0) {
       const table = toMarkdown(rows);
       console.log(`Conformance against ${rgw.endpoint}:\n${table}`);
@@ -90,8 +75,7 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
 
   /** A real express app with directUpload() mounted, listening on loopback like a deployed server. */
   async function serve(overrides: Partial<DirectUploadOptions> = {}): Promise<string> {
-    const app = express();
-    app.use(directUpload(optionsFor(target, issuer, bucket, overrides)));
+    const app = stack.app(overrides);
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -115,7 +99,7 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
     const res = await fetch(`${base}${path}`, {
       method,
       headers: {
-        Authorization: `Bearer ${await issuer.issue({ sub: 'auth0|conformance' })}`,
+        Authorization: `Bearer ${await stack.token('auth0|conformance')}`,
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
