@@ -224,9 +224,11 @@ async function offerResumes() {
 
 // ---- Page states. ----
 
+/** Signed out: the sign-in form; uploads already listed stay visible, so their messages are not lost. */
 function showSignedOut() {
   $('#account').hidden = true;
-  $('#uploader').hidden = true;
+  $('#drop-zone').hidden = true;
+  $('#uploader').hidden = list.children.length === 0;
   $('#sign-in').hidden = false;
 }
 
@@ -234,6 +236,7 @@ function showSignedIn(user) {
   $('#account-name').textContent = user;
   $('#account').hidden = false;
   $('#sign-in').hidden = true;
+  $('#drop-zone').hidden = false;
   $('#uploader').hidden = false;
 }
 
