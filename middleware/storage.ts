@@ -123,7 +123,15 @@ export class Storage {
   }
 
   async headObject(key: string): Promise<StoredObject> {
-    const out = await this.call('The object', () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
+    let out;
+    try {
+      out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (err) {
+      // Without s3:ListBucket (the least-privilege policy in terraform/), S3 answers 403 instead of 404 for a
+      // missing key: "not uploaded yet" is by far the likelier meaning.
+      if ((err as S3ServiceError).$metadata?.httpStatusCode === 403) throw new NotFoundError('No object at this key yet: upload it first.');
+      throw storageError(err, 'The object');
+    }
     return { size: out.ContentLength ?? 0, contentType: out.ContentType ?? '', etag: out.ETag, metadata: out.Metadata ?? {} };
   }
 

@@ -8,6 +8,8 @@ import express, { type Express } from 'express';
 import { startDevIssuer, type DevIssuer, type TokenRequest } from '../../example-server/embedded/dev-issuer';
 import { startLocalS3 } from '../../example-server/embedded/local-s3';
 import { directUpload, type DirectUploadOptions } from '../../middleware';
+import { validateDeploymentConfig } from '../../terraform/config';
+import { uploadCorsRule } from '../../terraform/cors';
 
 export const TEST_AUDIENCE = 'https://uploads.test/api';
 export const TEST_ORIGIN = 'http://localhost:3000';
@@ -62,14 +64,24 @@ export interface ExternalS3 {
   secretAccessKey: string;
 }
 
-/** CORS like the terraform stack's: the page's origin may PUT, and reads ETag (multipart needs it). */
+/** Creates a bucket with the very CORS rule the terraform stack deploys, so tests see what production sees. */
 export async function createBucket(client: S3Client, bucket: string, origins: string[] = [TEST_ORIGIN]): Promise<void> {
+  const rule = uploadCorsRule(validateDeploymentConfig({ bucketName: bucket, allowedOrigins: origins }));
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
   await client.send(
     new PutBucketCorsCommand({
       Bucket: bucket,
       CORSConfiguration: {
-        CORSRules: [{ AllowedOrigins: origins, AllowedMethods: ['PUT'], AllowedHeaders: ['Content-Type', 'Content-MD5', 'Content-Disposition'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 600 }],
+        CORSRules: [
+          {
+            ID: rule.id,
+            AllowedOrigins: rule.allowedOrigins,
+            AllowedMethods: rule.allowedMethods,
+            AllowedHeaders: rule.allowedHeaders,
+            ExposeHeaders: rule.exposeHeaders,
+            MaxAgeSeconds: rule.maxAgeSeconds,
+          },
+        ],
       },
     }),
   );
