@@ -8,7 +8,7 @@ import { defaultObjectKey, filenameExtension, isOwnedBy, keyProblem, ownerPrefix
 import { MAX_SINGLE_PUT_SIZE, partLength, partPlan, type PartPlan } from './policy/parts';
 import type { Presigner } from './presigner';
 import type { Storage, StoredPart } from './storage';
-import { readUploadRequest, type UploadRequest } from './upload-request';
+import { parseByteCount, readUploadRequest, type UploadRequest } from './upload-request';
 
 /** What the router needs besides its configuration; injected so it reads no globals. */
 export interface RouterDependencies {
@@ -188,12 +188,11 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
   }
 
   /** Reads the declared total size of a multipart upload and its plan. */
-  function readPlan(source: Record<string, unknown>, fromQuery: boolean): PartPlan {
+  function readPlan(source: Record<string, unknown>): PartPlan {
     const multipart = config.multipart;
     if (!multipart) throw new InvalidRequestError('Multipart uploads are turned off on this server.');
-    const raw = source.size;
-    const size = fromQuery && typeof raw === 'string' && /^\d{1,16}$/.test(raw) ? Number(raw) : raw;
-    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1) {
+    const size = parseByteCount(source.size, false);
+    if (size === undefined || size < 1) {
       throw new InvalidRequestError('size must be the total size in bytes that the upload was started with.', [{ field: 'size', detail: 'size must be a positive whole number' }]);
     }
     if (size > config.maxFileSize) throw new FileTooLargeError(`The file is ${size} bytes; the limit is ${config.maxFileSize} bytes.`);
@@ -281,7 +280,7 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
   const signParts = handle(async (req, res) => {
     requireJson(req);
     const { key, uploadId } = readObjectRef(req, req.body, true);
-    const plan = readPlan(req.body, false);
+    const plan = readPlan(req.body);
     const numbers: unknown = req.body.partNumbers;
     const limit = (config.multipart as { maxPartsPerRequest: number }).maxPartsPerRequest;
     if (!Array.isArray(numbers) || numbers.length === 0 || numbers.length > limit) {
@@ -330,7 +329,7 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
   const completeMultipart = handle(async (req, res) => {
     requireJson(req);
     const { key, uploadId, caller } = readObjectRef(req, req.body, true);
-    const plan = readPlan(req.body, false);
+    const plan = readPlan(req.body);
     let parts: StoredPart[];
     try {
       parts = await deps.storage.listParts(key, uploadId);
@@ -386,7 +385,7 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
     requireJson(req);
     const { key, caller } = readObjectRef(req, req.body, false);
     const { size, contentType } = req.body as { size?: unknown; contentType?: unknown };
-    if (size !== undefined && (!Number.isSafeInteger(size) || (size as number) < 0)) throw new InvalidRequestError('size must be a whole number of bytes.', [{ field: 'size', detail: 'whole number of bytes' }]);
+    if (size !== undefined && parseByteCount(size, false) === undefined) throw new InvalidRequestError('size must be a whole number of bytes.', [{ field: 'size', detail: 'whole number of bytes' }]);
     if (contentType !== undefined && (typeof contentType !== 'string' || !parseContentType(contentType))) throw new InvalidRequestError('contentType must be a media type.', [{ field: 'contentType', detail: 'a media type such as "image/jpeg"' }]);
     sendJson(res, 200, await verifyObject(req, key, caller, { size: size as number | undefined, contentType: contentType as string | undefined }));
   });

@@ -30,11 +30,17 @@ function readString(source: Record<string, unknown>, field: string, errors: Fiel
   return value;
 }
 
+/** A byte count from JSON (a number) or a query string (digits); undefined when it is neither. */
+export function parseByteCount(raw: unknown, fromQuery: boolean): number | undefined {
+  const value = fromQuery && typeof raw === 'string' && /^\d{1,16}$/.test(raw) ? Number(raw) : raw;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
 function readSize(source: Record<string, unknown>, fromQuery: boolean, errors: FieldError[]): number | undefined {
   const raw = source.size;
   if (raw === undefined || raw === null || raw === '') return undefined;
-  const value = fromQuery && typeof raw === 'string' && /^\d{1,16}$/.test(raw) ? Number(raw) : raw;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+  const value = parseByteCount(raw, fromQuery);
+  if (value === undefined) {
     errors.push({ field: 'size', detail: 'size must be a whole number of bytes' });
     return undefined;
   }
