@@ -51,14 +51,14 @@ async function main(): Promise<void> {
   const running = await startServer(settings);
 
   let signalled = false;
-  const shutdown = (signal: NodeJS.Signals) => {
+  const shutdown = (reason: string) => {
     if (signalled) {
       // A second Ctrl+C means "now": the children still die with us, because they watch their IPC channel.
-      console.log(`\n${signal} again: exiting without waiting.`);
+      console.log(`\n${reason} again: exiting without waiting.`);
       process.exit(1);
     }
     signalled = true;
-    console.log(`\n${signal}: stopping...`);
+    console.log(`\n${reason}: stopping...`);
     running.stop().then(
       () => {
         console.log('Stopped.');
@@ -72,6 +72,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  // `npm start` runs us under `sh -c`; a SIGTERM sent to npm alone ends npm and sh but not us. When our parent
+  // is gone (we were re-parented), stop as if signalled, instead of holding the ports as an orphan.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && !signalled) shutdown('parent process exited');
+  }, 500).unref();
 
   console.log(await banner(running));
 }

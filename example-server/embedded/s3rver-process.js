@@ -25,13 +25,29 @@ const server = new S3rver({
   })),
 });
 
-server.run().then(
-  ({ address, port }) => process.send({ ready: true, address, port }),
-  (err) => {
-    process.send({ ready: false, code: err.code, message: err.message });
-    process.exit(1);
-  },
-);
+function failed(err) {
+  process.send({ ready: false, code: err.code, message: err.message }, () => process.exit(1));
+}
+
+// s3rver's run() resolves before its HTTP server is listening, and a bind error (port in use) then arrives as an
+// unhandled 'error' event. Until we are listening, any such crash is reported to the parent as a start-up failure.
+process.once('uncaughtException', failed);
+server
+  .run()
+  .then(
+    () =>
+      new Promise((resolve, reject) => {
+        const http = server.httpServer;
+        if (http.listening) return resolve();
+        http.once('listening', resolve);
+        http.once('error', reject);
+      }),
+  )
+  .then(() => {
+    process.off('uncaughtException', failed);
+    const { address, port } = server.httpServer.address();
+    process.send({ ready: true, address, port });
+  }, failed);
 
 // The parent owns our lifetime: when it goes away (even by crash), so do we.
 process.on('disconnect', () => server.close().finally(() => process.exit(0)));
