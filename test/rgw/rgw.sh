@@ -104,7 +104,9 @@ wait_for() {
   shift 2
   local deadline=$((SECONDS + START_TIMEOUT)) pid
   pid=$(pid_of "$daemon")
-  until "$@" >/dev/null 2>&1; do
+  # No redirection here: a TERM trap that fires inside a redirected function call inherits the redirection,
+  # and the cleanup's messages would vanish into /dev/null. The checks are quiet by themselves.
+  until "$@"; do
     if ! alive "$pid"; then
       tail -n 20 "$DIR/log/$daemon.out" "$DIR"/log/*"$daemon"*.log >&2 2>/dev/null || true
       die "$daemon exited while waiting for $what (logs in $DIR/log)"
@@ -114,7 +116,7 @@ wait_for() {
   done
 }
 
-osd_up() { ceph --conf "$DIR/ceph.conf" --connect-timeout 5 osd stat -f json | grep -q '"num_up_osds":1'; }
+osd_up() { ceph --conf "$DIR/ceph.conf" --connect-timeout 5 osd stat -f json 2>/dev/null | grep -q '"num_up_osds":1'; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -168,6 +170,11 @@ cleanup_failed_start() {
   local rc=$?
   if [ $rc -ne 0 ] && [ -f "$DIR/$MARKER" ]; then
     log "start failed; stopping what was started"
+    # The pool-creating ceph session is our child, not a daemon in DIR/pids; timeout passes the TERM on to it.
+    if [ -n "${POOLS_JOB:-}" ]; then
+      kill "$POOLS_JOB" 2>/dev/null || true
+      wait "$POOLS_JOB" 2>/dev/null || true
+    fi
     stop_cluster || true
   fi
 }
@@ -200,14 +207,14 @@ start_cluster() {
   # Two ceph sessions side by side: registering the OSD (so it can boot) and creating the pools
   # (about 55 ms of mon time per command). Pool commands share one session because each ceph CLI
   # start costs about 0.25 s of Python. Together this saves about 0.6 s of a 2 s start.
-  local osd_uuid pool_commands=() pools_job
+  local osd_uuid pool_commands=()
   osd_uuid=$(uuidgen)
   for pool in "${RGW_POOLS[@]}"; do
     pool_commands+=("osd pool create $pool" "osd pool application enable $pool rgw")
   done
   printf '%s\n' "${pool_commands[@]}" |
     timeout "$START_TIMEOUT" ceph "${conf[@]}" --connect-timeout "$START_TIMEOUT" >>"$DIR/log/pools.log" 2>&1 &
-  pools_job=$!
+  POOLS_JOB=$!
   timeout "$START_TIMEOUT" ceph "${conf[@]}" --connect-timeout "$START_TIMEOUT" osd new "$osd_uuid" >>"$DIR/log/bootstrap.log" 2>&1 ||
     die "registering the OSD failed (see $DIR/log/bootstrap.log)"
   mark "osd registered"
@@ -218,7 +225,8 @@ start_cluster() {
   # until the objecter's 5 s tick, which made start-up 5 s slower.
   wait_for osd "the OSD to be up" osd_up
   mark "osd up"
-  wait "$pools_job" || die "creating the RGW pools failed (see $DIR/log/pools.log)"
+  wait "$POOLS_JOB" || die "creating the RGW pools failed (see $DIR/log/pools.log)"
+  POOLS_JOB=
   mark "pools created"
 
   # Blocks until the pools' placement groups are active, so it doubles as the "ready for writes" check.
@@ -230,7 +238,7 @@ start_cluster() {
   mark "s3 user created"
 
   spawn rgw radosgw "${conf[@]}" -n client.rgw -f
-  wait_for rgw "RGW to answer HTTP on port $RGW_PORT" curl -fsS -o /dev/null "http://127.0.0.1:$RGW_PORT/"
+  wait_for rgw "RGW to answer HTTP on port $RGW_PORT" curl -fs -o /dev/null "http://127.0.0.1:$RGW_PORT/"
   mark "rgw answers http"
 
   trap - EXIT TERM INT
