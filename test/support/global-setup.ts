@@ -1,5 +1,5 @@
 // Jest global setup: starts one Ceph RGW per jest run, only when a selected test file needs it, and exports it to workers.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   exportRgwEnv,
@@ -50,7 +50,9 @@ function runNeedsRgw(config: GlobalConfigSlice): { needed: boolean; why: string 
   if (config.onlyChanged || config.findRelatedTests || config.lastCommit || config.changedSince || config.watch || config.watchAll) {
     return { needed: true, why: 'the test files are chosen after global setup' };
   }
-  let files = testFiles(path.join(config.rootDir, 'test'));
+  const testDir = path.join(config.rootDir, 'test');
+  if (!existsSync(testDir)) return { needed: false, why: `there is no ${testDir}` };
+  let files = testFiles(testDir);
   const patterns = config.testPathPatterns;
   if (patterns?.isSet()) {
     if (typeof patterns.toExecutor !== 'function') return { needed: true, why: 'unknown jest pattern API' };
