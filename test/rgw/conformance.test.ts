@@ -323,6 +323,33 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
       });
     });
 
+    test('a Content-Type with parameters: the normalised one the route returns works, the string the client asked for does not', async () => {
+      // Browser style: no space after ";". The route signs (and returns) "text/plain; charset=utf-8".
+      const asked = 'text/plain;charset=utf-8';
+      const overrides = { allowedContentTypes: ['text/*'] };
+      const first = await presign({ filename: 'note.txt', contentType: asked, size: 64 }, overrides);
+      expect(first.headers['Content-Type']).toBe('text/plain; charset=utf-8');
+      expect((await upload('Content-Type with a parameter, as returned', 200, first.url, first.headers, bytes(64))).status).toBe(200);
+      expect((await client.send(new HeadObjectCommand({ Bucket: bucket, Key: first.key }))).ContentType).toBe('text/plain; charset=utf-8');
+
+      // A client that sends the file's own type (what it asked for, e.g. Blob.type) instead of headers['Content-Type'].
+      const second = await presign({ filename: 'note.txt', contentType: asked, size: 64 }, overrides);
+      const own = await upload('Content-Type as the client asked for it (text/plain;charset=utf-8), not as returned', 403, second.url, { 'Content-Type': asked }, bytes(64));
+      expect(own.status).toBe(403);
+    });
+
+    // KNOWN BUG, reported to the middleware's owner: parseContentType() matches parameter values against a
+    // lower-case-only token pattern, so "charset=UTF-8" (what fetch() sends for a string body) is refused with 400
+    // before anything is signed. `test.failing` passes while the route answers anything but 200 and turns red once
+    // it is fixed; then make it a plain test.
+    test.failing('KNOWN BUG: a parameter value in upper case (text/plain;charset=UTF-8) is accepted by the route', async () => {
+      const res = await route('POST', '/uploads', { filename: 'note.txt', contentType: 'text/plain;charset=UTF-8', size: 64 }, {
+        overrides: { allowedContentTypes: ['text/*'] },
+        record: { case: 'ask for text/plain;charset=UTF-8 (upper-case parameter value)', expected: 200 },
+      });
+      expect(res.status).toBe(200);
+    });
+
     test("GET /uploads (the AWS sample's Postman flow) returns a URL that uploads with just Content-Type", async () => {
       const query = new URLSearchParams({ contentType: 'image/png', filename: 'p.png', size: String(file.size) });
       const res = await route('GET', `/uploads?${query}`, undefined, { record: { case: 'sample flow: ask for a URL', expected: 200 } });
