@@ -209,6 +209,7 @@ async function offerResumes() {
     setState(item, 'error', file ? 'Interrupted by a reload.' : `Interrupted by a reload: pick "${entry.name}" again to resume.`);
     const retry = $('.retry', item);
     retry.textContent = 'Resume';
+    retry.setAttribute('aria-label', `Resume upload of ${entry.name}`);
     retry.hidden = false;
     const abort = (options) => abortUpload(entry, options);
     const resumeWith = (chosen) => run(item, entry.name, (options) => resumeUpload(entry, chosen, options), abort);

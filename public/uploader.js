@@ -309,7 +309,8 @@ export async function resumeUpload(entry, file, options) {
 
 /** Aborts a multipart upload in S3 (freeing its parts) and forgets it here. */
 export async function abortUpload(entry, options) {
-  const ctx = context(options);
+  // Called right after a cancel: the upload's own (already aborted) signal must not cancel the abort too.
+  const ctx = context({ ...options, signal: undefined });
   try {
     await api(ctx, 'DELETE', `${ctx.uploadsPath}/multipart?key=${encodeURIComponent(entry.key)}&uploadId=${encodeURIComponent(entry.uploadId)}`);
   } finally {
