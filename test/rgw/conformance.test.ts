@@ -379,6 +379,18 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
       const res = await route('POST', '/uploads/complete', { key, size: file.size }, { record: { case: 'verify before any upload', expected: 404 } });
       expect(res.status).toBe(404);
     });
+    test('catches what S3 cannot: an unsized URL used for other bytes is refused (409) and the object deleted', async () => {
+      const unsized = { allowedContentTypes: ['image/png'], allowUnsizedUploads: true, minFileSize: 10 };
+      const base = await serve(unsized);
+      const res = await route('GET', '/uploads', undefined, { base });
+      expect(res.status).toBe(200);
+      // 3 bytes are under minFileSize, but nothing in the URL says so: S3 takes them.
+      expect((await upload('unsized URL, 3 bytes under minFileSize', 200, res.body.uploadURL, res.body.headers, bytes(3))).status).toBe(200);
+      const verdict = await route('POST', '/uploads/complete', { key: res.body.key }, { base, record: { case: 'verify the 3-byte object', expected: 409 } });
+      expect(verdict.status).toBe(409);
+      expect(verdict.body.code).toBe('upload_mismatch');
+      expect(await stored(res.body.key)).toBeUndefined();
+    });
   });
 
   describe('multipart uploads', () => {
