@@ -16,7 +16,7 @@ interface Row {
   request: string;
   expected: number;
   status: number;
-  /** The S3 error code from the XML body, when there is one. */
+  /** S3's `<Code>` from its XML error, or the `code` of the middleware's problem+json; '' when there is none. */
   code: string;
 }
 
@@ -42,7 +42,7 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
     // The dev issuer, an SDK client and a fresh bucket on RGW, as the integration tests use them.
     stack = await startTestStack('conformance', rgw);
     ({ bucket, client } = stack);
-    // Replaced by the rule the terraform stack deploys (terraform/direct-upload-bucket.ts), for one page origin.
+    // The bucket's CORS becomes the rule the terraform stack deploys (terraform/direct-upload-bucket.ts), for one origin.
     await client.send(
       new PutBucketCorsCommand({
         Bucket: bucket,
@@ -86,8 +86,8 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
   let defaultServer: Promise<string> | undefined;
 
   /**
-   * Calls a route of the middleware as a browser would, with a bearer token, on a server built with `overrides`
-   * (each distinct set gets its own server). Records a row when `record` names the case.
+   * Calls a route of the middleware as a browser would, with a bearer token: on `base`, on a new server built with
+   * `overrides`, or on the shared default server. Records a row when `record` names the case.
    */
   async function route(
     method: string,
