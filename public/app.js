@@ -117,6 +117,8 @@ function createItem(name, size, file) {
   $('progress', item).setAttribute('aria-label', `Upload of ${name}`);
   $('.cancel', item).setAttribute('aria-label', `Cancel upload of ${name}`);
   $('.retry', item).setAttribute('aria-label', `Retry upload of ${name}`);
+  // Files that cannot be previewed show their extension instead.
+  $('.preview-box', item).dataset.extension = (/\.([a-z0-9]{1,5})$/i.exec(name)?.[1] ?? '').toUpperCase();
   if (file && /^image\//.test(file.type)) {
     // A preview from the user's own file: objects are private, so the bucket cannot serve one.
     const img = $('.preview', item);
@@ -141,6 +143,7 @@ async function run(item, name, start, abort) {
   retry.hidden = true;
   cancel.onclick = () => controller.abort();
   setProgress(item, 0, 1);
+  delete item.dataset.started;
   setState(item, 'preparing', 'Asking the server for an upload link…');
   const options = {
     uploadsPath: settings.uploadsPath,
@@ -148,6 +151,7 @@ async function run(item, name, start, abort) {
     getToken: () => auth.getToken(),
     signal: controller.signal,
     onStarted: ({ key, method }) => {
+      item.dataset.started = 'true';
       setState(item, 'uploading', method === 'MULTIPART' ? 'Uploading in parts…' : 'Uploading…');
       item.dataset.key = key;
     },

@@ -31,13 +31,14 @@ const DEFAULTS = Object.freeze({
 const URL_EXPIRY_MARGIN_MS = 30_000;
 const RESUME_STORAGE_KEY = 'express-direct-upload:multipart:v1';
 
+/** Sizes in binary units (the server's limits are whole MiB, so "10 MB" is exactly the limit), labelled as people expect. */
 export function formatBytes(bytes) {
   if (!Number.isFinite(bytes)) return '';
   const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
   let value = bytes;
   let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
     unit += 1;
   }
   return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;

@@ -52,6 +52,9 @@ describeWithBrowser('upload page in Chromium, embedded default', () => {
   it('signs in with the dev login, uploads a PNG through the picker, shows 100% and success, and the bytes land in S3', async () => {
     await openPage(page, running.url);
     await expect(page.getByRole('heading', { name: 'Sign in to upload' }).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('button', { name: 'Sign out' }).isVisible()).resolves.toBe(false);
+    await expect(page.locator('#file-input').count()).resolves.toBe(1);
+    await expect(page.getByRole('button', { name: 'Choose files' }).or(page.getByText('Choose files')).isVisible()).resolves.toBe(false);
     await devSignIn(page, 'alice');
 
     const png = pngBytes(64, 48);
@@ -70,6 +73,8 @@ describeWithBrowser('upload page in Chromium, embedded default', () => {
     expect(result.key).toMatch(/^uploads\/[0-9a-f]{32}\/[0-9a-f-]{36}\.png$/);
     await expect(result.item.locator('.key code').textContent()).resolves.toBe(result.key);
     await expect(result.item.locator('img.preview').getAttribute('src')).resolves.toMatch(/^blob:/);
+    // Finished: neither Cancel nor Retry is offered.
+    await expect(result.item.getByRole('button').count()).resolves.toBe(0);
 
     const object = await stored(result.key!);
     expect(object.contentType).toBe('image/png');
