@@ -35,6 +35,8 @@ export interface AppOptions {
   publicDir?: string;
   /** Parallel part uploads the page uses for multipart. It defaults to 4. */
   partConcurrency?: number;
+  /** Offer multipart uploads. It defaults to true; the embedded local S3 cannot do them, so embedded mode turns them off. */
+  multipart?: boolean;
 }
 
 export interface ExampleApp {
@@ -94,7 +96,7 @@ function directUploadOptions(options: AppOptions): DirectUploadOptions {
     ...(policy.maxFileSize !== undefined ? { maxFileSize: policy.maxFileSize } : {}),
     ...(policy.allowedContentTypes !== undefined ? { allowedContentTypes: policy.allowedContentTypes } : {}),
     ...(policy.expiresIn !== undefined ? { expiresIn: policy.expiresIn } : {}),
-    ...(multipart ? { multipart } : {}),
+    ...(options.multipart === false ? { multipart: false as const } : multipart ? { multipart } : {}),
   };
 }
 

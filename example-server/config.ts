@@ -178,6 +178,14 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): ServerSettin
           `or set ${SERVER_ENV.allowEmbeddedInProduction}=true if you really want the embedded mode here.`,
       );
     }
+    if (common.policy.multipartThreshold !== undefined || common.policy.multipartPartSize !== undefined) {
+      const setting = text(env, SERVER_ENV.multipartThreshold) ? SERVER_ENV.multipartThreshold : SERVER_ENV.multipartPartSize;
+      throw new StartupConfigError(
+        setting,
+        `${setting} is set, but multipart uploads need a real S3 (or S3-compatible store): the embedded local S3 (s3rver) cannot list or abort parts. ` +
+          `Unset ${SERVER_ENV.multipartThreshold}/${SERVER_ENV.multipartPartSize}, or configure S3 and Auth0 (see docs/example-server.md).`,
+      );
+    }
     const dataDir = path.resolve(text(env, SERVER_ENV.dataDir) ?? DEFAULT_DATA_DIR);
     return {
       mode: 'embedded',

@@ -82,6 +82,8 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
         region: embedded.s3.region,
         s3: { endpoint: embedded.s3.endpoint, forcePathStyle: true, credentials: embedded.s3.credentials },
         identity: { kind: 'dev', issuer: embedded.issuer },
+        // s3rver answers ListParts and AbortMultipartUpload with 405, so large files could never complete there.
+        multipart: false,
       };
     } else {
       options = {

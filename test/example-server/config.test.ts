@@ -97,6 +97,11 @@ describe('loadSettings()', () => {
     }
   });
 
+  it('refuses multipart settings in embedded mode, whose local S3 cannot list or abort parts', () => {
+    expect(() => loadSettings({ MULTIPART_THRESHOLD: '64MiB' })).toThrow(/MULTIPART_THRESHOLD.*s3rver/);
+    expect(loadSettings({ ...REAL, MULTIPART_THRESHOLD: '64MiB' }).policy.multipartThreshold).toBe(64 * 1024 * 1024);
+  });
+
   it('refuses embedded mode under NODE_ENV=production unless ALLOW_EMBEDDED_IN_PRODUCTION=true', () => {
     expect(() => loadSettings({ NODE_ENV: 'production' })).toThrow(/ALLOW_EMBEDDED_IN_PRODUCTION=true/);
     expect(loadSettings({ NODE_ENV: 'production', ALLOW_EMBEDDED_IN_PRODUCTION: 'true' }).mode).toBe('embedded');
