@@ -42,10 +42,16 @@ async function resolveTarget(client: S3Client, bucket: string): Promise<BucketTa
     : { protocol: 'https:', hostname: `${bucket}.${host}`, basePath: '/', region };
 }
 
+/**
+ * `x-amz-*` headers that stay headers instead of moving into the query string. Ceph RGW reads the canned ACL only
+ * from the header (a query-string `x-amz-acl` is accepted and ignored, leaving the object private); AWS reads both.
+ */
+const HEADER_ONLY = new Set(['x-amz-acl']);
+
 export interface PresignInput {
   method: 'PUT' | 'GET' | 'HEAD' | 'DELETE';
   key: string;
-  /** Lower-case header names; every one is signed, and `x-amz-*` ones move into the query string. */
+  /** Lower-case header names; every one is signed, and `x-amz-*` ones (but `x-amz-acl`) move into the query string. */
   headers?: Record<string, string>;
   /** Sub-resource parameters, e.g. `partNumber` and `uploadId`. */
   query?: Record<string, string>;
@@ -108,6 +114,8 @@ function amzDates(date: Date): { longDate: string; shortDate: string } {
  */
 export class Presigner {
   private readonly target: Promise<BucketTarget>;
+  /** The last signing date's strings, per whole second: under load, many URLs are signed within one second. */
+  private dates?: { second: number; longDate: string; shortDate: string };
   /** The signing key depends only on the day, the region and the secret: derived once per day per credential. */
   private signingKey?: { shortDate: string; region: string; secretAccessKey: string; key: Buffer };
 
@@ -140,6 +148,12 @@ export class Presigner {
     return key;
   }
 
+  private datesFor(date: Date): { longDate: string; shortDate: string } {
+    const second = Math.floor(date.getTime() / 1000);
+    if (this.dates?.second !== second) this.dates = { second, ...amzDates(date) };
+    return this.dates;
+  }
+
   /** Signs a request and returns its URL. Every given header is signed, so S3 refuses a request that sends another value. */
   async presign(input: PresignInput): Promise<string> {
     const target = await this.target;
@@ -147,11 +161,11 @@ export class Presigner {
     if (input.expiresIn > MAX_PRESIGNED_TTL) {
       throw new Error('Signature version 4 presigned URLs must have an expiration date less than one week in the future');
     }
-    const { longDate, shortDate } = amzDates(input.signingDate);
+    const { longDate, shortDate } = this.datesFor(input.signingDate);
     const scope = `${shortDate}/${target.region}/s3/aws4_request`;
     const host = target.port ? `${target.hostname}:${target.port}` : target.hostname;
 
-    // Signed headers: host plus the caller's, except x-amz-* ones, which travel in the query string.
+    // Signed headers: host plus the caller's, except x-amz-* ones (but HEADER_ONLY), which travel in the query string.
     const query: Array<[string, string]> = [];
     const headers: Array<[string, string]> = [['host', host]];
     for (const name in input.headers) {
@@ -160,7 +174,7 @@ export class Presigner {
       const lower = name.toLowerCase();
       // The signer's own: host is the target's, the payload is always unsigned.
       if (GENERATED_HEADERS.has(lower) || lower === 'host' || lower === 'x-amz-content-sha256') continue;
-      if (lower.startsWith('x-amz-')) {
+      if (lower.startsWith('x-amz-') && !HEADER_ONLY.has(lower)) {
         query.push([strictEncode(name), strictEncode(value)]);
         continue;
       }

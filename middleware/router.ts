@@ -134,9 +134,10 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
     const now = config.clock();
     const url = await deps.presigner.presign({ method: 'PUT', key, headers: signedHeaders, expiresIn: config.expiresIn, signingDate: now });
 
-    // x-amz-* headers travel in the signed query string; content-length is set by the client from the body.
+    // x-amz-* headers travel in the signed query string (but the ACL); content-length is set by the client from the body.
     const clientHeaders: Record<string, string> = { 'Content-Type': upload.contentType.value };
     if (signedHeaders['content-disposition']) clientHeaders['Content-Disposition'] = signedHeaders['content-disposition'];
+    if (signedHeaders['x-amz-acl']) clientHeaders['x-amz-acl'] = signedHeaders['x-amz-acl'];
     if (upload.contentMD5) clientHeaders['Content-MD5'] = upload.contentMD5;
     return {
       method: 'PUT',

@@ -7,8 +7,9 @@ import { type DeploymentConfig, DeploymentConfigError } from './config';
  * - `Content-Type`: always sent and signed, so S3 rejects another type; a non-form type needs a CORS preflight.
  * - `Content-Disposition`: sent when the middleware's `contentDisposition` option is on.
  * - `Content-MD5`: sent when the client asked for an integrity check; S3 verifies the body against it.
- * Not listed: `Content-Length` (the browser sets it itself) and `x-amz-*` (the presigner moves signed `x-amz-*`
- * headers such as the ACL or metadata into the query string). A client that sends signed `x-amz-*` headers
+ * - `x-amz-acl`: only with public-read; the canned ACL is a signed header the client sends.
+ * Not listed: `Content-Length` (the browser sets it itself) and other `x-amz-*` (the presigner moves signed `x-amz-*`
+ * headers such as metadata into the query string). A client that sends signed `x-amz-*` headers
  * instead must add `x-amz-*` through the `allowedHeaders` option.
  */
 export const DEFAULT_ALLOWED_HEADERS: readonly string[] = Object.freeze(['Content-Type', 'Content-Disposition', 'Content-MD5']);
@@ -27,7 +28,7 @@ export interface UploadCorsRule {
 }
 
 export interface UploadCorsOptions {
-  /** CORS allowed request headers. It defaults to {@link DEFAULT_ALLOWED_HEADERS}. */
+  /** CORS allowed request headers. It defaults to {@link DEFAULT_ALLOWED_HEADERS}, plus `x-amz-acl` with public-read. */
   readonly allowedHeaders?: readonly string[];
   /** CORS preflight cache time in seconds. It defaults to 3000. */
   readonly corsMaxAgeSeconds?: number;
@@ -44,7 +45,8 @@ export function uploadCorsRule(config: DeploymentConfig, options: UploadCorsOpti
     id: 'direct-upload',
     allowedOrigins: [...config.allowedOrigins],
     allowedMethods: config.publicRead ? ['PUT', 'GET', 'HEAD'] : ['PUT'],
-    allowedHeaders: [...checkAllowedHeaders(options.allowedHeaders ?? DEFAULT_ALLOWED_HEADERS)],
+    // public-read uploads send the signed canned ACL as an x-amz-acl header (Ceph RGW ignores it in the query string).
+    allowedHeaders: [...checkAllowedHeaders(options.allowedHeaders ?? (config.publicRead ? [...DEFAULT_ALLOWED_HEADERS, 'x-amz-acl'] : DEFAULT_ALLOWED_HEADERS))],
     // Multipart clients read each part's ETag, which JavaScript can see only if it is exposed.
     exposeHeaders: ['ETag'],
     maxAgeSeconds: checkMaxAge(options.corsMaxAgeSeconds ?? DEFAULT_CORS_MAX_AGE_SECONDS),

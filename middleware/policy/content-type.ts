@@ -9,7 +9,7 @@ export interface ContentTypePattern {
 /** RFC 9110 token characters. */
 const TOKEN = "[!#$%&'*+.^_`|~0-9a-z-]+";
 const ESSENCE = new RegExp(`^(${TOKEN})/(${TOKEN})$`);
-const PARAMETER = new RegExp(`^(${TOKEN})=(${TOKEN}|"[^"\\\\\\x00-\\x1f\\x7f]*")$`);
+const PARAMETER = new RegExp(`^(${TOKEN})=(${TOKEN}|"[^"\\\\\\x00-\\x1f\\x7f]*")$`, 'i');
 
 /** Parses an allowed-type entry; returns undefined when it is not a valid pattern. */
 export function parseContentTypePattern(pattern: unknown): ContentTypePattern | undefined {
@@ -22,31 +22,28 @@ export function parseContentTypePattern(pattern: unknown): ContentTypePattern | 
   return { type, subtype };
 }
 
-/** A declared content type, normalised: the essence in lower case, parameters kept in order. */
+/** A declared content type: its lower-case essence for matching, and the client's own string for signing. */
 export interface ContentType {
   essence: string;
-  /** The exact string to sign and for the client to send. */
+  /**
+   * The exact string to sign and for the client to send: the client's own (trimmed), not a normalised form, so a
+   * client that sends the type it asked for (a Blob's type, fetch()'s "charset=UTF-8") still matches the signature.
+   */
   value: string;
 }
 
-/**
- * Normalises a client's content type, or returns undefined when it is malformed.
- * The result is what gets signed, so it must be exactly what the client sends.
- */
+/** Checks a client's content type (RFC 9110 syntax, any case); returns undefined when it is malformed. */
 export function parseContentType(input: string): ContentType | undefined {
-  if (input.length > 255) return undefined;
-  const [rawEssence, ...rawParameters] = input.split(';');
+  const value = input.trim();
+  if (value.length === 0 || value.length > 255) return undefined;
+  const [rawEssence, ...rawParameters] = value.split(';');
   const essence = rawEssence.trim().toLowerCase();
   const match = ESSENCE.exec(essence);
   if (!match || match[1] === '*' || match[2] === '*') return undefined;
-  const parameters: string[] = [];
   for (const raw of rawParameters) {
-    const parameter = raw.trim();
-    const parsed = PARAMETER.exec(parameter.replace(/^([^=]*)=/, (_, name: string) => `${name.toLowerCase()}=`));
-    if (!parsed) return undefined;
-    parameters.push(`${parsed[1]}=${parsed[2]}`);
+    if (!PARAMETER.test(raw.trim())) return undefined;
   }
-  return { essence, value: [essence, ...parameters].join('; ') };
+  return { essence, value };
 }
 
 /** True when the type's essence matches one of the allowed patterns. */

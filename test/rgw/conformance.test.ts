@@ -301,53 +301,43 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
     describe('acl: public-read', () => {
       let publicKey: string;
 
-      test('is signed into the URL as x-amz-acl, and the PUT is accepted', async () => {
+      test('is signed as the x-amz-acl header the client must send, and the PUT is accepted', async () => {
         const { url, key, headers } = await presign(file, { acl: 'public-read' });
-        expect(new URL(url).searchParams.get('x-amz-acl')).toBe('public-read');
-        expect((await upload('x-amz-acl=public-read in the query string', 200, url, headers, bytes(file.size))).status).toBe(200);
+        expect(headers['x-amz-acl']).toBe('public-read');
+        expect(new URL(url).searchParams.get('x-amz-acl')).toBeNull();
+        expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')!.split(';')).toContain('x-amz-acl');
+        expect((await upload('public-read: x-amz-acl header as returned', 200, url, headers, bytes(file.size))).status).toBe(200);
         publicKey = key;
+        const { 'x-amz-acl': _acl, ...withoutAcl } = headers;
+        const second = await presign(file, { acl: 'public-read' });
+        expect((await upload('public-read: signed x-amz-acl header left out', 403, second.url, withoutAcl, bytes(file.size))).status).toBe(403);
       });
 
-      // KNOWN DIVERGENCE, reported to the middleware's owner: RGW 16.2.15 reads the canned ACL only from the
-      // x-amz-acl header and ignores it in a presigned query string (an SDK getSignedUrl URL too), so the object
-      // stays private, where AWS S3 applies it. Signing x-amz-acl as a header the client sends works on both.
-      // This pins RGW's behaviour precisely, so it fails (and needs updating) once the object does come out public.
-      test('KNOWN DIVERGENCE: RGW ignores the query-string ACL, so the object stays private (AWS makes it public)', async () => {
+      // RGW reads the canned ACL only from the header (it accepts and ignores a query-string x-amz-acl), so the
+      // presigner keeps x-amz-acl a signed header: the object comes out public on RGW and AWS alike.
+      test('the object is public: an anonymous GET succeeds', async () => {
         expect(await stored(publicKey)).toBe(file.size);
         const anonymous = await fetch(`${rgw.endpoint}/${bucket}/${publicKey}`);
         await anonymous.arrayBuffer();
-        rows.push({ case: 'anonymous GET of the public-read upload (AWS: 200; RGW ignores query-string x-amz-acl)', request: 'GET object', expected: 200, status: anonymous.status, code: '' });
-        expect(anonymous.status).toBe(403);
+        rows.push({ case: 'anonymous GET of the public-read upload', request: 'GET object', expected: 200, status: anonymous.status, code: '' });
+        expect(anonymous.status).toBe(200);
         const acl = await client.send(new GetObjectAclCommand({ Bucket: bucket, Key: publicKey }));
-        expect(acl.Grants?.some((grant) => grant.Grantee?.URI?.endsWith('/global/AllUsers'))).toBe(false);
+        expect(acl.Grants?.some((grant) => grant.Grantee?.URI?.endsWith('/global/AllUsers'))).toBe(true);
       });
     });
 
-    test('a Content-Type with parameters: the normalised one the route returns works, the string the client asked for does not', async () => {
-      // Browser style: no space after ";". The route signs (and returns) "text/plain; charset=utf-8".
-      const asked = 'text/plain;charset=utf-8';
+    test('a Content-Type with parameters is signed exactly as the client asked, in any case', async () => {
       const overrides = { allowedContentTypes: ['text/*'] };
-      const first = await presign({ filename: 'note.txt', contentType: asked, size: 64 }, overrides);
-      expect(first.headers['Content-Type']).toBe('text/plain; charset=utf-8');
-      expect((await upload('Content-Type with a parameter, as returned', 200, first.url, first.headers, bytes(64))).status).toBe(200);
-      expect((await client.send(new HeadObjectCommand({ Bucket: bucket, Key: first.key }))).ContentType).toBe('text/plain; charset=utf-8');
-
-      // A client that sends the file's own type (what it asked for, e.g. Blob.type) instead of headers['Content-Type'].
-      const second = await presign({ filename: 'note.txt', contentType: asked, size: 64 }, overrides);
-      const own = await upload('Content-Type as the client asked for it (text/plain;charset=utf-8), not as returned', 403, second.url, { 'Content-Type': asked }, bytes(64));
-      expect(own.status).toBe(403);
-    });
-
-    // KNOWN BUG, reported to the middleware's owner: parseContentType() matches parameter values against a
-    // lower-case-only token pattern, so "charset=UTF-8" (what fetch() sends for a string body) is refused with 400
-    // before anything is signed. `test.failing` passes while the route answers anything but 200 and turns red once
-    // it is fixed; then make it a plain test.
-    test.failing('KNOWN BUG: a parameter value in upper case (text/plain;charset=UTF-8) is accepted by the route', async () => {
-      const res = await route('POST', '/uploads', { filename: 'note.txt', contentType: 'text/plain;charset=UTF-8', size: 64 }, {
-        overrides: { allowedContentTypes: ['text/*'] },
-        record: { case: 'ask for text/plain;charset=UTF-8 (upper-case parameter value)', expected: 200 },
-      });
-      expect(res.status).toBe(200);
+      // Blob.type style (no space after ";"), and what fetch() sends for a string body (upper-case UTF-8).
+      for (const asked of ['text/plain;charset=utf-8', 'text/plain;charset=UTF-8']) {
+        const presigned = await presign({ filename: 'note.txt', contentType: asked, size: 64 }, overrides);
+        expect(presigned.headers['Content-Type']).toBe(asked);
+        expect((await upload(`Content-Type ${asked}, as asked and returned`, 200, presigned.url, { 'Content-Type': asked }, bytes(64))).status).toBe(200);
+        expect((await client.send(new HeadObjectCommand({ Bucket: bucket, Key: presigned.key }))).ContentType).toBe(asked);
+      }
+      // Another spelling of the same type is another signed value: S3 refuses it.
+      const other = await presign({ filename: 'note.txt', contentType: 'text/plain;charset=utf-8', size: 64 }, overrides);
+      expect((await upload('Content-Type respelled (text/plain; charset=utf-8)', 403, other.url, { 'Content-Type': 'text/plain; charset=utf-8' }, bytes(64))).status).toBe(403);
     });
 
     test("GET /uploads (the AWS sample's Postman flow) returns a URL that uploads with just Content-Type", async () => {

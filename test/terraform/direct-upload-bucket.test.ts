@@ -200,6 +200,11 @@ describe('DirectUploadBucket', () => {
       expect(only(synth({ publicRead: true }), S3BucketCorsConfiguration).cors_rule[0].allowed_methods).toEqual(['PUT', 'GET', 'HEAD']);
     });
 
+    it('allows the x-amz-acl header only for public-read, where uploads send it', () => {
+      expect(only(defaults, S3BucketCorsConfiguration).cors_rule[0].allowed_headers).not.toContain('x-amz-acl');
+      expect(only(synth({ publicRead: true }), S3BucketCorsConfiguration).cors_rule[0].allowed_headers).toEqual(['Content-Type', 'Content-Disposition', 'Content-MD5', 'x-amz-acl']);
+    });
+
     it('takes custom allowed headers and max age', () => {
       const synthesized = synth({}, { allowedHeaders: [...DEFAULT_ALLOWED_HEADERS, 'x-amz-*'], corsMaxAgeSeconds: 600 });
       expect(synthesized).toHaveResourceWithProperties(S3BucketCorsConfiguration, {

@@ -70,9 +70,10 @@ describe('content types', () => {
     expect(isContentTypeAllowed(parseContentType('image/jpegx')!, allowed)).toBe(false);
     expect(isContentTypeAllowed(parseContentType('text/plain')!, [parseContentTypePattern('*/*')!])).toBe(true);
   });
-  it('normalises to the exact string to sign', () => {
-    expect(parseContentType(' Text/Plain ;Charset=utf-8')).toEqual({ essence: 'text/plain', value: 'text/plain; charset=utf-8' });
+  it('keeps the client\'s own string to sign, and a lower-case essence to match', () => {
+    expect(parseContentType(' Text/Plain;Charset=UTF-8 ')).toEqual({ essence: 'text/plain', value: 'Text/Plain;Charset=UTF-8' });
     expect(parseContentType('text/plain; charset="utf-8"')?.value).toBe('text/plain; charset="utf-8"');
+    expect(parseContentType('text/plain;charset=UTF-8')?.value).toBe('text/plain;charset=UTF-8');
   });
   it.each(['', 'image', 'image/', '/jpeg', 'image/jpeg/x', 'image/*', '*/*', 'image/jp eg', 'text/plain; charset', 'a/b\r\nX-Evil: 1', 'x'.repeat(300) + '/y'])(
     'refuses %j',
