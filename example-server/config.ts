@@ -43,6 +43,8 @@ interface CommonSettings {
   host: string;
   port: number;
   deployment: DeploymentConfig;
+  /** The deployment config file that was read, if any (else environment variables and defaults only). */
+  deploymentFile?: string;
   policy: UploadPolicySettings;
 }
 
@@ -168,6 +170,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): ServerSettin
 
   // Same rule as loadDeploymentConfig() (already checked above, so this cannot throw now).
   const configFile = resolveDeploymentConfigFile({ env });
+  if (configFile) common.deploymentFile = configFile;
   const given = [...AUTH0_VARIABLES, ...S3_VARIABLES].filter((name) => text(env, name) !== undefined);
   if (given.length === 0 && configFile === undefined) {
     if (env.NODE_ENV === 'production' && !boolean(env, SERVER_ENV.allowEmbeddedInProduction, false)) {

@@ -1,6 +1,6 @@
 // Entry point of `npm start`: reads the settings, starts the server (and the embedded services), prints how to use it, stops on SIGTERM/SIGINT.
 import { DirectUploadOptionsError } from '../middleware';
-import { loadSettings, StartupConfigError } from './config';
+import { loadSettings, StartupConfigError, type RealSettings } from './config';
 import { startServer, type RunningServer } from './server';
 
 const CURL_USER = 'curl';
@@ -40,8 +40,17 @@ async function banner(running: RunningServer): Promise<string> {
       `  curl -f -T "$FILE" -H 'Content-Type: image/jpeg' "$UPLOAD_URL" && echo uploaded`,
     );
   } else {
-    lines.push(`  S3             ${running.s3Origin}   bucket ${running.bucket}`);
+    const { deployment, auth0 } = running.settings as RealSettings;
+    lines.push(
+      `  S3             ${running.s3Origin}   bucket ${running.bucket}, keys under ${deployment.keyPrefix}`,
+      `  Auth0          ${auth0.issuerBaseURL}   audience ${auth0.audience}`,
+      `  origins        ${deployment.allowedOrigins.join(', ')} (bucket CORS)`,
+    );
+    if (!deployment.allowedOrigins.includes(new URL(running.url).origin) && !deployment.allowAnyOrigin) {
+      lines.push(`  note           ${new URL(running.url).origin} is not in ALLOWED_ORIGINS, so browsers on it cannot PUT to the bucket.`);
+    }
   }
+  lines.push(`  deployment     ${running.settings.deploymentFile ?? 'environment variables and defaults (no config file)'}`);
   lines.push('', `Ready on ${running.url} (pid ${process.pid}). Press Ctrl+C to stop.`);
   return lines.join('\n');
 }

@@ -14,6 +14,7 @@ export interface RunningServer {
   bucket: string;
   embedded?: Embedded;
   pageConfig: PageConfig;
+  settings: ServerSettings;
   /** Closes the HTTP server (waiting briefly for requests in flight) and stops the embedded services; idempotent. */
   stop(): Promise<void>;
 }
@@ -105,6 +106,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
       bucket: settings.deployment.bucketName,
       embedded,
       pageConfig,
+      settings,
       stop: () => (stopping ??= Promise.all([close(server), embedded?.stop()]).then(() => undefined)),
     };
   } catch (err) {
