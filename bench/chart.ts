@@ -1,10 +1,10 @@
 // Draws bench/chart.svg from results.json: server CPU and bytes received against file size, direct vs proxied. No chart library.
 import type { UploadSummary } from './uploads';
 
-const WIDTH = 920;
+const WIDTH = 960;
 const HEIGHT = 400;
-const PANEL = { width: 380, height: 260, top: 70 };
-const LEFTS = [80, 540];
+const PANEL = { width: 370, height: 260, top: 70 };
+const LEFTS = [80, 560];
 const SERIES = {
   direct: { label: 'direct (presigned URL)', color: '#1f77b4', marker: 'circle' },
   proxied: { label: 'proxied (busboy → lib-storage Upload)', color: '#d95f02', marker: 'square' },
@@ -52,7 +52,9 @@ function panel(rows: UploadSummary[], left: number, spec: Panel): string {
   const pad = width * 0.06;
   const px = (size: number) => left + pad + x.at(size) * ((width - 2 * pad) / width);
   const y = logScale(Math.min(...values), Math.max(...values), spec.base, height);
-  const py = (value: number) => top + height - y.at(Math.max(value, 1e-3));
+  // Room above and below the outermost ticks for the value labels.
+  const padY = height * 0.07;
+  const py = (value: number) => top + height - padY - y.at(Math.max(value, 1e-3)) * ((height - 2 * padY) / height);
 
   const parts: string[] = [];
   parts.push(`<text x="${left + width / 2}" y="${top - 14}" text-anchor="middle" font-weight="bold">${escape(spec.title)}</text>`);

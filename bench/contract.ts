@@ -18,6 +18,14 @@ export const ROUTES = {
   presign: '/uploads',
   /** (c) the same, signed with getSignedUrl(). */
   naive: '/naive-uploads',
+  /** Diagnostic: (a) plus express.json() reading the body, as POST /uploads does. */
+  json: '/diag/json',
+  /** Diagnostic: (a) plus a hand-rolled body reader ('data'/'end', JSON.parse): what reading the body must cost. */
+  leanJson: '/diag/lean-json',
+  /** Diagnostic: directUpload()'s router with a signer that returns a fixed URL of the same length: everything but signing. */
+  unsigned: '/diag/unsigned/uploads',
+  /** Diagnostic: the same router with the real signer but the shared auth() instance of (a). */
+  signed: '/diag/signed/uploads',
   /** The proxying upload baseline. */
   proxy: '/proxy-uploads',
 } as const;

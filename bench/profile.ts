@@ -30,7 +30,7 @@ function owner(url: string): string {
 }
 
 /** Self time by function and by owner, counting only samples taken after `fromUs` (start-up and warm-up excluded). */
-function summarise(profile: CpuProfile, fromUs: number, top: number): string {
+function summarise(profile: CpuProfile, fromUs: number, top: number, requests: number): string {
   const self = new Map<number, number>();
   let at = profile.startTime;
   profile.samples.forEach((id, i) => {
@@ -51,9 +51,10 @@ function summarise(profile: CpuProfile, fromUs: number, top: number): string {
     [...entries]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, time]) => `  ${((time / total) * 100).toFixed(1).padStart(5)}%  ${name}`)
+      .map(([name, time]) => `  ${((time / total) * 100).toFixed(1).padStart(5)}%  ${(time / requests).toFixed(1).padStart(6)} µs/req  ${name}`)
       .join('\n');
-  return `Self time by owner:\n${table(byOwner)}\n\nSelf time by function:\n${table(byFunction)}`;
+  const busy = total - (byFunction.get('(idle) (native, GC, idle):0') ?? 0);
+  return `Busy: ${(busy / requests).toFixed(1)} µs per request (${requests} requests)\nSelf time by owner:\n${table(byOwner)}\n\nSelf time by function:\n${table(byFunction)}`;
 }
 
 async function main(): Promise<void> {
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
     await server.stop();
     const file = (await readdir(dir)).find((name) => name.endsWith('.cpuprofile'));
     if (!file) throw new Error('no profile written');
-    console.log(summarise(JSON.parse(await readFile(path.join(dir, file), 'utf8')) as CpuProfile, mark, Number(process.env.TOP ?? 25)));
+    console.log(summarise(JSON.parse(await readFile(path.join(dir, file), 'utf8')) as CpuProfile, mark, Number(process.env.TOP ?? 25), result['2xx']));
   } finally {
     await stopAll();
     await issuer.stop();

@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import { ROUTES } from './contract';
 import type { BenchServer } from './processes';
 
-export type RouteName = 'noop' | 'presign' | 'naive';
+export type RouteName = 'noop' | 'presign' | 'naive' | 'json' | 'leanJson' | 'unsigned' | 'signed' | 'presignGet';
 
 export interface RouteRun {
   route: RouteName;
@@ -11,6 +11,8 @@ export interface RouteRun {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** App server CPU time (user + system) per answered request, in µs: less sensitive to other tenants than req/s. */
+  cpuUsPerRequest: number;
 }
 
 export interface RouteSummary {
@@ -19,6 +21,7 @@ export interface RouteSummary {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  cpuUsPerRequest: number;
   /** Every round's requests/s, to show the spread. */
   perRound: number[];
 }
@@ -28,9 +31,11 @@ export interface RouteCostResult {
   secondsPerRun: number;
   rounds: number;
   runs: RouteRun[];
-  summary: Record<RouteName, RouteSummary>;
+  summary: Partial<Record<RouteName, RouteSummary>> & Record<'noop' | 'presign' | 'naive', RouteSummary>;
   /** Median over rounds of the per-round ratio, so machine noise within a round cancels. */
   ratios: { presignOverNoop: number; presignOverNaive: number };
+  /** Every round's ratio, to show how much the shared machine moved them. */
+  perRoundRatios: { presignOverNoop: number[]; presignOverNaive: number[] };
 }
 
 export interface RouteCostSettings {
@@ -39,6 +44,10 @@ export interface RouteCostSettings {
   secondsPerRun: number;
   rounds: number;
   warmupSeconds: number;
+  /** Also load the diagnostic routes (json, unsigned). */
+  decompose: boolean;
+  /** For investigations: load only these routes (ratios then need noop, presign and naive among them). */
+  only?: RouteName[];
   log: (line: string) => void;
 }
 
@@ -50,13 +59,16 @@ const median = (values: number[]): number => {
 
 /** The body every route gets, so the three requests differ only in their path. */
 const BODY = JSON.stringify({ filename: 'holiday.jpg', contentType: 'image/jpeg', size: 2_345_678 });
+const QUERY = new URLSearchParams({ filename: 'holiday.jpg', contentType: 'image/jpeg', size: '2345678' }).toString();
 
 async function load(server: BenchServer, route: RouteName, token: string, connections: number, seconds: number): Promise<autocannon.Result> {
+  // presignGet is the seed sample's GET /uploads?…: the same upload asked for in the query string, no body to read.
+  const request: autocannon.Options =
+    route === 'presignGet'
+      ? { url: server.url(`${ROUTES.presign}?${QUERY}`), method: 'GET', headers: { authorization: `Bearer ${token}` } }
+      : { url: server.url(ROUTES[route]), method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: BODY };
   const result = await autocannon({
-    url: server.url(ROUTES[route]),
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: BODY,
+    ...request,
     connections,
     duration: seconds,
   });
@@ -68,7 +80,8 @@ async function load(server: BenchServer, route: RouteName, token: string, connec
 }
 
 export async function measureRouteCost(server: BenchServer, settings: RouteCostSettings): Promise<RouteCostResult> {
-  const order: RouteName[] = ['noop', 'presign', 'naive'];
+  // The three compared routes, then the diagnostics that split presign's extra cost, all in the same rotation.
+  const order: RouteName[] = settings.only ?? (settings.decompose ? ['noop', 'presign', 'naive', 'json', 'leanJson', 'unsigned', 'presignGet'] : ['noop', 'presign', 'naive']);
   // Warm-up: JIT, the JWKS fetch of each auth() instance, keep-alive sockets. Not recorded.
   for (const route of order) await load(server, route, settings.token, settings.connections, settings.warmupSeconds);
 
@@ -77,16 +90,22 @@ export async function measureRouteCost(server: BenchServer, settings: RouteCostS
     // Rotate who goes first, so a slow patch of the shared machine does not always land on the same route.
     const rotated = order.map((_, i) => order[(i + round) % order.length]);
     for (const route of rotated) {
+      await server.meterStart();
       const result = await load(server, route, settings.token, settings.connections, settings.secondsPerRun);
+      const reading = await server.meterStop();
       const run: RouteRun = {
         route,
         round,
         requestsPerSecond: result['2xx'] / result.duration,
         p50Ms: result.latency.p50,
         p99Ms: result.latency.p99,
+        cpuUsPerRequest: (reading.cpuMs * 1000) / result['2xx'],
       };
       runs.push(run);
-      settings.log(`  round ${round + 1}/${settings.rounds} ${route.padEnd(7)} ${run.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${run.p50Ms} ms  p99 ${run.p99Ms} ms`);
+      settings.log(
+        `  round ${round + 1}/${settings.rounds} ${route.padEnd(7)} ${run.requestsPerSecond.toFixed(0).padStart(6)} req/s  ` +
+          `p50 ${run.p50Ms} ms  p99 ${run.p99Ms} ms  server CPU ${run.cpuUsPerRequest.toFixed(0)} µs/req`,
+      );
     }
   }
 
@@ -97,19 +116,25 @@ export async function measureRouteCost(server: BenchServer, settings: RouteCostS
       requestsPerSecond: median(mine.map((run) => run.requestsPerSecond)),
       p50Ms: median(mine.map((run) => run.p50Ms)),
       p99Ms: median(mine.map((run) => run.p99Ms)),
+      cpuUsPerRequest: median(mine.map((run) => run.cpuUsPerRequest)),
       perRound: mine.map((run) => run.requestsPerSecond),
     };
   };
-  const summary = { noop: summarise('noop'), presign: summarise('presign'), naive: summarise('naive') };
-  const perRoundRatio = (over: RouteName) =>
-    median(summary.presign.perRound.map((rps, round) => rps / summary[over].perRound[round]));
+  const summary = Object.fromEntries(order.map((route) => [route, summarise(route)])) as RouteCostResult['summary'];
+  const roundRatios = (over: RouteName): number[] =>
+    summary.presign && summary[over] ? summary.presign.perRound.map((rps, round) => rps / (summary[over] as RouteSummary).perRound[round]) : [];
+  const perRoundRatios = { presignOverNoop: roundRatios('noop'), presignOverNaive: roundRatios('naive') };
   return {
     connections: settings.connections,
     secondsPerRun: settings.secondsPerRun,
     rounds: settings.rounds,
     runs,
     summary,
-    ratios: { presignOverNoop: perRoundRatio('noop'), presignOverNaive: perRoundRatio('naive') },
+    ratios: {
+      presignOverNoop: perRoundRatios.presignOverNoop.length ? median(perRoundRatios.presignOverNoop) : NaN,
+      presignOverNaive: perRoundRatios.presignOverNaive.length ? median(perRoundRatios.presignOverNaive) : NaN,
+    },
+    perRoundRatios,
   };
 }
 

@@ -10,7 +10,7 @@ import { startLocalS3, type LocalS3 } from '../example-server/embedded/local-s3'
 import { renderChart, formatBytes } from './chart';
 import type { BenchServerConfig } from './contract';
 import { forkBench, startBenchServer, stopAll, stopChild, type BenchServer } from './processes';
-import { measureRouteCost, type RouteCostResult } from './route-cost';
+import { measureRouteCost, type RouteCostResult, type RouteName } from './route-cost';
 import type { SignerResult } from './signer';
 import { measureUploads, type UploadResult } from './uploads';
 
@@ -30,9 +30,13 @@ const TARGETS = {
 };
 
 const PARTS = new Set((process.env.BENCH_ONLY ?? 'signer,routes,uploads').split(',').map((p) => p.trim()));
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const CONNECTIONS = 50;
+/** Also run the diagnostic routes that split the presign route's extra cost; BENCH_DECOMPOSE=0 skips them. */
+const DECOMPOSE = process.env.BENCH_DECOMPOSE !== '0';
+/** BENCH_ROUTES=presign,unsigned loads only those routes: for investigating one difference. */
+const ONLY_ROUTES = process.env.BENCH_ROUTES ? (process.env.BENCH_ROUTES.split(',') as RouteName[]) : undefined;
 const SIZES = (process.env.BENCH_SIZES_MIB ?? '1,64,512').split(',').map((mib) => Number(mib) * MiB);
 /** Fewer runs for big files: each 512 MiB run moves a gigabyte through the proxy path. */
 const repetitions = (size: number): number => (size <= 8 * MiB ? 5 : size <= 128 * MiB ? 3 : 2);
@@ -91,16 +95,32 @@ function report(results: { machine: Machine; signer?: SignerResult; routes?: Rou
   if (results.routes) {
     const r = results.routes;
     lines.push(`### Route cost (${r.connections} connections, ${r.rounds} interleaved rounds × ${r.secondsPerRun} s per route, medians)`, '');
-    lines.push('| route | req/s | p50 latency | p99 latency |', '|---|---:|---:|---:|');
-    const names = { noop: '(a) auth() + no-op JSON', presign: '(b) directUpload() POST /uploads', naive: '(c) same with getSignedUrl()' };
-    for (const route of ['noop', 'presign', 'naive'] as const) {
+    lines.push('| route | req/s | p50 latency | p99 latency | server CPU per request |', '|---|---:|---:|---:|---:|');
+    const names = {
+      noop: '(a) auth() + no-op JSON',
+      presign: '(b) directUpload() POST /uploads',
+      naive: '(c) same with getSignedUrl()',
+      json: 'diagnostic: (a) + express.json() body',
+      leanJson: 'diagnostic: (a) + hand-rolled body read + JSON.parse',
+      unsigned: 'diagnostic: (b) with a no-op signer',
+      signed: 'diagnostic: (b) sharing (a)\'s auth() instance',
+      presignGet: 'diagnostic: GET /uploads?… (same presign, no body)',
+    };
+    for (const route of ['noop', 'presign', 'naive', 'json', 'leanJson', 'unsigned', 'signed', 'presignGet'] as const) {
       const s = r.summary[route];
-      lines.push(`| ${names[route]} | ${fixed(s.requestsPerSecond)} | ${s.p50Ms} ms | ${s.p99Ms} ms |`);
+      if (!s) continue;
+      lines.push(`| ${names[route]} | ${fixed(s.requestsPerSecond)} | ${s.p50Ms} ms | ${s.p99Ms} ms | ${fixed(s.cpuUsPerRequest)} µs |`);
     }
     lines.push('');
-    lines.push('| ratio (median of per-round ratios) | value | target | |', '|---|---:|---:|---|');
-    lines.push(`| b/a presign vs auth alone | ${r.ratios.presignOverNoop.toFixed(3)} | ≥ ${TARGETS.presignOverNoop} | ${pass(r.ratios.presignOverNoop >= TARGETS.presignOverNoop)} |`);
-    lines.push(`| b/c presign vs getSignedUrl route | ${r.ratios.presignOverNaive.toFixed(2)} | ≥ ${TARGETS.presignOverNaive} | ${pass(r.ratios.presignOverNaive >= TARGETS.presignOverNaive)} |`);
+    const range = (values: number[], digits: number) => (values.length ? `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}` : '');
+    const cpu = (route: 'noop' | 'presign' | 'naive') => r.summary[route].cpuUsPerRequest;
+    lines.push('| ratio | median of per-round ratios | range over rounds | server CPU per request, inverted | target | |', '|---|---:|---:|---:|---:|---|');
+    lines.push(
+      `| b/a presign vs auth alone | ${r.ratios.presignOverNoop.toFixed(2)} | ${range(r.perRoundRatios.presignOverNoop, 2)} | ${(cpu('noop') / cpu('presign')).toFixed(2)} | ≥ ${TARGETS.presignOverNoop} | ${pass(r.ratios.presignOverNoop >= TARGETS.presignOverNoop)} |`,
+    );
+    lines.push(
+      `| b/c presign vs getSignedUrl route | ${r.ratios.presignOverNaive.toFixed(2)} | ${range(r.perRoundRatios.presignOverNaive, 2)} | ${(cpu('naive') / cpu('presign')).toFixed(2)} | ≥ ${TARGETS.presignOverNaive} | ${pass(r.ratios.presignOverNaive >= TARGETS.presignOverNaive)} |`,
+    );
     lines.push('');
   }
   if (results.signer) {
@@ -108,7 +128,8 @@ function report(results: { machine: Machine; signer?: SignerResult; routes?: Rou
     lines.push(`### Signer cost (one process, warmed, median of ${s.blocks} alternating blocks)`, '');
     lines.push('| operation | µs per call | target | |', '|---|---:|---:|---|');
     lines.push(`| Presigner.presign() | ${s.presignerUs.toFixed(1)} | ≤ ${TARGETS.presignerUs} | ${pass(s.presignerUs <= TARGETS.presignerUs)} |`);
-    lines.push(`| getSignedUrl() | ${s.getSignedUrlUs.toFixed(1)} | | ${(s.getSignedUrlUs / s.presignerUs).toFixed(1)}× slower |`);
+    lines.push(`| SDK SignatureV4.presign(), prepared request | ${s.signatureV4Us.toFixed(1)} | | ${(s.signatureV4Us / s.presignerUs).toFixed(1)}× slower |`);
+    lines.push(`| getSignedUrl(PutObjectCommand) | ${s.getSignedUrlUs.toFixed(1)} | | ${(s.getSignedUrlUs / s.presignerUs).toFixed(1)}× slower |`);
     lines.push(`| jose jwtVerify RS256 (context: the auth floor) | ${s.rs256VerifyUs.toFixed(1)} | | |`);
     lines.push('');
   }
@@ -121,6 +142,7 @@ function report(results: { machine: Machine; signer?: SignerResult; routes?: Rou
         `| ${row.size / MiB} MiB | ${row.mode} | ${row.runs} | ${fixed(row.bytesReceived)} B | ${fixed(row.bytesSentToS3)} B | ${row.cpuMs.toFixed(1)} ms | ${formatBytes(row.peakRss)} | ${formatBytes(Math.max(0, row.rssGrowth))} | ${fixed(row.clientMs)} ms |`,
       );
     }
+    lines.push('', `CPU time includes the meter's own floor (an empty window): ${u.floorCpuMs.direct.toFixed(2)} ms (direct server), ${u.floorCpuMs.proxied.toFixed(2)} ms (proxied server).`);
     const direct = u.summary.filter((row) => row.mode === 'direct');
     const maxBytes = Math.max(...direct.map((row) => row.bytesReceived));
     const growth = direct[direct.length - 1].cpuMs / direct[0].cpuMs;
@@ -172,7 +194,7 @@ async function main(): Promise<void> {
       const server = await startBenchServer(serverConfig());
       servers.push(server);
       const token = await (issuer as DevIssuer).issue({ sub: 'auth0|bench-user' });
-      results.routes = await measureRouteCost(server, { token, connections: CONNECTIONS, secondsPerRun: SECONDS, rounds: ROUNDS, warmupSeconds: 2, log });
+      results.routes = await measureRouteCost(server, { token, connections: CONNECTIONS, secondsPerRun: SECONDS, rounds: ROUNDS, warmupSeconds: 2, decompose: DECOMPOSE, only: ONLY_ROUTES, log });
       await server.stop();
     }
     if (PARTS.has('uploads')) {

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
 import express from 'express';
-import { authenticationHandlers, directUpload, parseOptions, type DirectUploadOptions } from '../middleware';
+import { authenticationHandlers, createRouter, directUpload, parseOptions, Presigner, Storage, type DirectUploadOptions } from '../middleware';
 import { ROUTES, type BenchServerConfig, type ServerRequest } from './contract';
 import { Meter } from './meter';
 import { naivePresignRouter } from './naive-presign';
@@ -53,6 +53,35 @@ function main(): void {
   app.use(directUpload(options));
   // (c) The same route signing with getSignedUrl().
   app.use(naivePresignRouter(config, authenticate, ROUTES.naive));
+  // Diagnostics that split (b) - (a) into its parts: reading the JSON body, and the route minus signing.
+  const jsonBody = express.json({ limit: '16kb', strict: true, type: ['application/json', 'application/*+json'] });
+  app.post(ROUTES.json, ...authenticate, jsonBody, function authenticatedJsonNoop(_req, res) {
+    res.status(200).setHeader('Cache-Control', 'no-store');
+    res.json({ ok: true });
+  });
+  app.post(ROUTES.leanJson, ...authenticate, function authenticatedLeanJson(req, res, next) {
+    // The least a route can do to get the JSON body: collect the chunks, parse once. No type/charset negotiation.
+    const chunks: Buffer[] = [];
+    let length = 0;
+    req.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > 16 * 1024) req.destroy();
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      try {
+        const body = JSON.parse(Buffer.concat(chunks, length).toString('utf8')) as unknown;
+        res.status(200).setHeader('Cache-Control', 'no-store');
+        res.json({ ok: typeof body === 'object' });
+      } catch (err) {
+        next(err);
+      }
+    });
+  });
+  const fixedUrl = `${settings.s3.endpoint}/${settings.bucket}/uploads/${'0'.repeat(32)}/${'0'.repeat(36)}.jpg?${'X'.repeat(420)}`;
+  const unsignedPresigner = { presign: async () => fixedUrl } as unknown as Presigner;
+  app.use('/diag/unsigned', createRouter(config, { presigner: unsignedPresigner, storage: new Storage(config.s3, config.bucket), authenticate }));
+  app.use('/diag/signed', createRouter(config, { presigner: new Presigner(config.s3, config.bucket), storage: new Storage(config.s3, config.bucket), authenticate }));
   // The conventional alternative to direct upload.
   app.use(proxyUploadRouter(config, proxyS3, authenticate, ROUTES.proxy));
 

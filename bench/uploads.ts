@@ -37,6 +37,8 @@ export interface UploadSummary {
 }
 
 export interface UploadResult {
+  /** CPU time of an empty metering window per server (median of 5): the meter's own floor, included in every run. */
+  floorCpuMs: Record<UploadMode, number>;
   sizes: number[];
   repetitions: Record<string, number>;
   runs: UploadRun[];
@@ -150,6 +152,15 @@ async function uploadOnce(mode: UploadMode, server: BenchServer, settings: Uploa
  * Per size, the modes alternate run by run, so a noisy patch hits both.
  */
 export async function measureUploads(servers: Record<UploadMode, BenchServer>, settings: UploadSettings): Promise<UploadResult> {
+  const floorCpuMs = {} as Record<UploadMode, number>;
+  for (const mode of ['direct', 'proxied'] as const) {
+    const empty: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await servers[mode].meterStart();
+      empty.push((await servers[mode].meterStop()).cpuMs);
+    }
+    floorCpuMs[mode] = median(empty);
+  }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'edu-bench-files-'));
   const runs: UploadRun[] = [];
   try {
@@ -197,6 +208,7 @@ export async function measureUploads(servers: Record<UploadMode, BenchServer>, s
     }
   }
   return {
+    floorCpuMs,
     sizes: settings.sizes,
     repetitions: Object.fromEntries(settings.sizes.map((size) => [String(size), settings.repetitions(size)])),
     runs,
