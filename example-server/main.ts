@@ -30,6 +30,7 @@ async function banner(running: RunningServer): Promise<string> {
       `  local S3       ${s3.endpoint}   bucket ${running.bucket} (s3rver, pid ${s3.pid}, access key ${s3.credentials.accessKeyId})`,
       `  dev issuer     ${issuer.url}   (tokens: POST ${issuer.tokenEndpoint} {"sub":"alice"})`,
     );
+    lines.push(`  deployment     ${running.settings.deploymentFile ?? 'environment variables and defaults (no config file)'}`);
     const token = await issuer.issue({ sub: `dev|${CURL_USER}` });
     lines.push(
       '',
@@ -49,8 +50,8 @@ async function banner(running: RunningServer): Promise<string> {
     if (!deployment.allowedOrigins.includes(new URL(running.url).origin) && !deployment.allowAnyOrigin) {
       lines.push(`  note           ${new URL(running.url).origin} is not in ALLOWED_ORIGINS, so browsers on it cannot PUT to the bucket.`);
     }
+    lines.push(`  deployment     ${running.settings.deploymentFile ?? 'environment variables and defaults (no config file)'}`);
   }
-  lines.push(`  deployment     ${running.settings.deploymentFile ?? 'environment variables and defaults (no config file)'}`);
   lines.push('', `Ready on ${running.url} (pid ${process.pid}). Press Ctrl+C to stop.`);
   return lines.join('\n');
 }

@@ -208,3 +208,52 @@ describeWithBrowser('upload page in Chromium, embedded default', () => {
     await expect(page.locator('label[for=file-input]').textContent()).resolves.toBe('Choose files');
   });
 });
+
+describeWithBrowser('upload page in Chromium, real mode (Auth0 sign-in)', () => {
+  const TENANT = 'https://example-tenant.eu.auth0.com';
+  let running: RunningServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const settings = loadSettings({
+      PORT: '0',
+      AUTH0_ISSUER_BASE_URL: `${TENANT}/`,
+      AUTH0_AUDIENCE: 'https://api.example.com/uploads',
+      AUTH0_CLIENT_ID: 'spa-client-123',
+      S3_BUCKET: 'my-app-uploads',
+    });
+    running = await startServer(settings);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await running?.stop();
+  });
+
+  it('loads the SPA SDK from this server under the CSP, offers no dev login, and sends the user to Universal Login with PKCE', async () => {
+    const page = await browser.context.newPage();
+    await instrument(page);
+    // The tenant is not reachable from a test; catch the navigation to it and check where it would go.
+    const authorize: string[] = [];
+    await page.route(`${TENANT}/**`, (route) => {
+      authorize.push(route.request().url());
+      return route.fulfill({ status: 200, contentType: 'text/html', body: '<title>Universal Login (stub)</title>' });
+    });
+    await openPage(page, `http://127.0.0.1:${running.port}`);
+    await expect(page.locator('#dev-login').isVisible()).resolves.toBe(false);
+    await expect(page.evaluate(() => typeof (window as unknown as { auth0?: unknown }).auth0)).resolves.toBe('object');
+    expect(await cspViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(`${TENANT}/**`);
+    const url = new URL(authorize[authorize.length - 1]);
+    expect(url.pathname).toBe('/authorize');
+    expect(Object.fromEntries(['client_id', 'audience', 'redirect_uri', 'response_type', 'code_challenge_method'].map((k) => [k, url.searchParams.get(k)]))).toEqual({
+      client_id: 'spa-client-123',
+      audience: 'https://api.example.com/uploads',
+      redirect_uri: `http://127.0.0.1:${running.port}/`,
+      response_type: 'code',
+      code_challenge_method: 'S256',
+    });
+    await page.close();
+  });
+});

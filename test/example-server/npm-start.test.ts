@@ -115,9 +115,17 @@ describe('npm start (embedded default)', () => {
     env = embeddedEnv({ ...ports, DATA_DIR: dataDir });
   });
 
+  // Only if a test failed half-way: never leave a server behind, nor let it hold the ports for the next test.
+  // (Its s3rver child exits by itself when the IPC channel to its parent closes.)
+  afterEach(async () => {
+    for (const started of running.splice(0)) {
+      if (started.child.exitCode === null && started.child.signalCode === null) {
+        started.child.kill('SIGKILL');
+        await started.exited;
+      }
+    }
+  });
   afterAll(async () => {
-    // Only if a test failed half-way: never leave a server behind.
-    for (const started of running) if (started.child.exitCode === null) started.child.kill('SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
   });
 
