@@ -189,17 +189,21 @@ function uploadFiles(files) {
   for (const file of files) {
     const item = createItem(file.name, file.size, file);
     let multipart;
-    const start = (options) =>
-      uploadFile(file, {
+    const unfinished = async () => (await unfinishedUploads()).map((u) => u.entry).find((e) => e.key === multipart);
+    const start = async (options) => {
+      // Retrying a multipart upload continues it: the parts already in S3 are not sent again.
+      const entry = multipart && (await unfinished());
+      if (entry) return resumeUpload(entry, file, options);
+      return uploadFile(file, {
         ...options,
         onStarted: (started) => {
           multipart = started.method === 'MULTIPART' ? started.key : undefined;
           options.onStarted(started);
         },
       });
+    };
     run(item, file.name, start, async (options) => {
-      if (!multipart) return;
-      const entry = (await unfinishedUploads()).map((u) => u.entry).find((e) => e.key === multipart);
+      const entry = multipart && (await unfinished());
       if (entry) await abortUpload(entry, options);
     });
   }

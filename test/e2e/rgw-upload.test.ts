@@ -203,6 +203,36 @@ describeWithRgw('upload page in Chromium against a verifying S3 (Ceph RGW)', (rg
       expect(sha256((await stored(result.key!)).bytes)).toBe(sha256(file));
     });
 
+    it('after a part fails for good, Retry continues the same multipart upload instead of starting over', async () => {
+      let blocked = true;
+      await page.route((url) => url.origin === rgw.endpoint && url.searchParams.get('partNumber') === '3', (route) =>
+        blocked ? route.abort('connectionreset') : route.continue(),
+      );
+      const puts: number[] = [];
+      const starts: string[] = [];
+      page.on('request', (req) => {
+        if (req.method() === 'PUT') puts.push(Number(new URL(req.url()).searchParams.get('partNumber')));
+        if (req.method() === 'POST' && new URL(req.url()).pathname === '/uploads') starts.push(req.url());
+      });
+      await openPage(page, origin);
+      await devSignIn(page, 'rgw-fay');
+      const file = randomBytes(12 * MiB);
+      await pickFiles(page, [{ name: 'stubborn.jpg', mimeType: 'image/jpeg', buffer: file }]);
+      const failed = await finishedItem(page, 'stubborn.jpg', 60_000);
+      expect(failed.state).toBe('error');
+      expect(failed.message).toMatch(/network failed, or storage refused this page/);
+      expect(puts.filter((n) => n === 3)).toHaveLength(4); // every attempt, with backoff in between
+
+      blocked = false;
+      puts.length = 0;
+      await failed.item.getByRole('button', { name: 'Retry upload of stubborn.jpg' }).click();
+      await page.locator('#uploads > li[data-state=done]', { has: page.locator('.name', { hasText: 'stubborn.jpg' }) }).waitFor({ timeout: 60_000 });
+      expect(starts).toHaveLength(1);
+      expect(puts).toEqual([3]);
+      const key = (await failed.item.getAttribute('data-key'))!;
+      expect(sha256((await stored(key)).bytes)).toBe(sha256(file));
+    });
+
     it('cancelling a multipart upload aborts it in RGW, leaving no upload and no object', async () => {
       await openPage(page, origin);
       await devSignIn(page, 'rgw-dave');
