@@ -41,7 +41,11 @@ export function describeWithBrowser(name: string, fn: () => void): void {
         throw new Error(`REQUIRE_BROWSER=1 but there is ${reason}`);
       });
     });
-  } else describe.skip(`${name} (skipped: ${reason})`, fn);
+  } else {
+    // Jest prints nothing about a file whose tests are all skipped, so say why here too.
+    console.warn(`Browser tests skipped: ${name}: ${reason}. Set REQUIRE_BROWSER=1 to make this an error.`);
+    describe.skip(`${name} (skipped: ${reason})`, fn);
+  }
 }
 
 export interface Browser {
