@@ -2,7 +2,7 @@
 
 /**
  * Why an upload failed, as a `kind` the page can act on, and a message a person can read.
- * kinds: auth, forbidden, invalid, too-large, type, rate-limited, server, unreachable, offline,
+ * kinds: auth, forbidden, invalid, incomplete, too-large, type, rate-limited, server, unreachable, offline,
  *        network (S3 unreachable or CORS), signature, expired, storage, verify, cancelled.
  */
 export class UploadError extends Error {
@@ -65,6 +65,8 @@ function problemError(status, problem, statusText) {
     case 403: return new UploadError('forbidden', `Not allowed: ${detail}`, { status, code });
     case 413: return new UploadError('too-large', `Too large: ${detail}`, { status, code });
     case 415: return new UploadError('type', `File type not accepted: ${detail}`, { status, code });
+    // Completing before every part is in S3: sending the missing parts (Retry resumes) fixes it.
+    case 409: return new UploadError('incomplete', `The upload is not complete yet: ${detail}`, { status, code, retryable: code === 'incomplete_upload' });
     case 429: return new UploadError('rate-limited', `Too many uploads at once: ${detail} Try again in a moment.`, { status, code, retryable: true });
     default:
       if (status >= 500) return new UploadError('server', `The server could not prepare the upload (${status}): ${detail}`, { status, code, retryable: true });
