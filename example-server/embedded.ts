@@ -1,5 +1,6 @@
 // The embedded default: a local S3 (s3rver child process) and the development issuer, started together and stopped together.
 import path from 'node:path';
+import { uploadCorsRule } from '../terraform/cors';
 import type { EmbeddedSettings } from './config';
 import { EMBEDDED_AUDIENCE } from './config';
 import { startDevIssuer, type DevIssuer } from './embedded/dev-issuer';
@@ -27,7 +28,8 @@ export async function startEmbedded(settings: EmbeddedSettings, pageOrigins: str
   const [s3, issuer] = await Promise.allSettled([
     startLocalS3({
       directory: paths.s3,
-      buckets: [{ name: settings.deployment.bucketName, allowedOrigins: pageOrigins }],
+      // The Terraform stack's own CORS rule, so a header the page sends but the real bucket would refuse fails here too.
+      buckets: [{ name: settings.deployment.bucketName, cors: uploadCorsRule({ ...settings.deployment, allowedOrigins: pageOrigins }) }],
       port: settings.localS3Port,
       host: '127.0.0.1',
     }),

@@ -5,12 +5,24 @@ import path from 'node:path';
 export interface LocalS3Options {
   /** Folder that holds the buckets' objects; it survives restarts. */
   directory: string;
-  /** Buckets to create, each with the browser origins its CORS rules allow. */
-  buckets: Array<{ name: string; allowedOrigins?: string[] }>;
+  /**
+   * Buckets to create, each with CORS: `cors` (e.g. the Terraform stack's `uploadCorsRule()`) when given, otherwise
+   * a permissive rule (any header; PUT, GET, HEAD) for each of `allowedOrigins`.
+   */
+  buckets: Array<{ name: string; allowedOrigins?: string[]; cors?: LocalCorsRule }>;
   /** Port to listen on; 0 picks a free one. It defaults to 0. */
   port?: number;
   /** Address to listen on. It defaults to 127.0.0.1. */
   host?: string;
+}
+
+/** One CORS rule, in the shape of terraform/cors.ts `UploadCorsRule`. */
+export interface LocalCorsRule {
+  allowedOrigins: string[];
+  allowedMethods: string[];
+  allowedHeaders: string[];
+  exposeHeaders?: string[];
+  maxAgeSeconds?: number;
 }
 
 export interface LocalS3 {

@@ -4,14 +4,30 @@ const S3rver = require('s3rver');
 
 const config = JSON.parse(process.env.LOCAL_S3_CONFIG || '{}');
 
-function corsXml(origins) {
-  const rule = (origin) =>
+const escapeXml = (text) => String(text).replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+const tags = (name, values) => values.map((value) => `<${name}>${escapeXml(value)}</${name}>`).join('');
+
+/** A bucket's CORS rules: the given rule (the Terraform stack's, in the embedded default), or a permissive one per origin. */
+function corsXml(bucket) {
+  const rules = bucket.cors
+    ? [bucket.cors]
+    : (bucket.allowedOrigins || []).map((origin) => ({
+        allowedOrigins: [origin],
+        allowedMethods: ['PUT', 'GET', 'HEAD'],
+        allowedHeaders: ['*'],
+        exposeHeaders: ['ETag'],
+        maxAgeSeconds: 3000,
+      }));
+  if (rules.length === 0) return undefined;
+  const rule = (r) =>
     '<CORSRule>' +
-    `<AllowedOrigin>${origin}</AllowedOrigin>` +
-    '<AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod>' +
-    '<AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds>' +
+    tags('AllowedOrigin', r.allowedOrigins) +
+    tags('AllowedMethod', r.allowedMethods) +
+    tags('AllowedHeader', r.allowedHeaders) +
+    tags('ExposeHeader', r.exposeHeaders || []) +
+    (r.maxAgeSeconds !== undefined ? `<MaxAgeSeconds>${Number(r.maxAgeSeconds)}</MaxAgeSeconds>` : '') +
     '</CORSRule>';
-  return `<CORSConfiguration>${origins.map(rule).join('')}</CORSConfiguration>`;
+  return `<CORSConfiguration>${rules.map(rule).join('')}</CORSConfiguration>`;
 }
 
 const server = new S3rver({
@@ -19,10 +35,10 @@ const server = new S3rver({
   port: config.port || 0,
   directory: config.directory,
   silent: true,
-  configureBuckets: (config.buckets || []).map((bucket) => ({
-    name: bucket.name,
-    configs: bucket.allowedOrigins && bucket.allowedOrigins.length ? [corsXml(bucket.allowedOrigins)] : [],
-  })),
+  configureBuckets: (config.buckets || []).map((bucket) => {
+    const cors = corsXml(bucket);
+    return { name: bucket.name, configs: cors ? [cors] : [] };
+  }),
 });
 
 function failed(err) {
