@@ -29,6 +29,51 @@ function owner(url: string): string {
   return url;
 }
 
+/**
+ * Stages of a request, each recognised by the innermost frame on the sample's stack that one of them claims, so a
+ * stage's time includes the node:crypto and stream internals it calls. Async continuations keep their own
+ * library's frames on the stack (raw-body's 'data' handler, jose's verify), which is what makes this work.
+ */
+const STAGES: Array<{ stage: string; matches: (frame: ProfileNode['callFrame']) => boolean }> = [
+  { stage: 'sign URL (Presigner.presign)', matches: (f) => f.url.includes('/middleware/presigner') },
+  { stage: 'sign URL (getSignedUrl, SDK)', matches: (f) => /node_modules\/@(aws-sdk|smithy)\//.test(f.url) },
+  { stage: 'verify JWT (auth)', matches: (f) => /express-oauth2-jwt-bearer|node_modules\/jose\//.test(f.url) || f.url.includes('/middleware/auth') },
+  { stage: 'read JSON body (express.json)', matches: (f) => /node_modules\/(body-parser|raw-body|iconv-lite|type-is|media-typer|content-type)\//.test(f.url) },
+  {
+    stage: 'route logic (validate, key, response object)',
+    matches: (f) => /\/middleware\/(router|upload-request|policy|options|errors)|\/bench\/(server|naive-presign)/.test(f.url),
+  },
+  { stage: 'garbage collection', matches: (f) => f.functionName === '(garbage collector)' },
+  { stage: 'Express routing and response', matches: (f) => /node_modules\/(express|router|finalhandler|send|etag|on-finished|parseurl|path-to-regexp)\//.test(f.url) },
+];
+
+/** Time per stage, and within each stage per leaf function (where the time actually went). */
+function stageTimes(profile: CpuProfile, self: Map<number, number>): Map<string, { time: number; leaves: Map<string, number> }> {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
+  const stages = new Map<string, { time: number; leaves: Map<string, number> }>();
+  for (const [id, time] of self) {
+    const leaf = (byNode.get(id) as ProfileNode).callFrame;
+    if (leaf.functionName === '(idle)') continue;
+    let stage = 'HTTP and event loop (node internals)';
+    // The innermost frame that belongs to a stage decides: a handler runs inside auth's callback, so outer frames lie.
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const rule = STAGES.find((candidate) => candidate.matches((byNode.get(at as number) as ProfileNode).callFrame));
+      if (rule) {
+        stage = rule.stage;
+        break;
+      }
+    }
+    const entry = stages.get(stage) ?? { time: 0, leaves: new Map<string, number>() };
+    entry.time += time;
+    const leafName = `${leaf.functionName || '(anonymous)'} ${owner(leaf.url)}`;
+    entry.leaves.set(leafName, (entry.leaves.get(leafName) ?? 0) + time);
+    stages.set(stage, entry);
+  }
+  return stages;
+}
+
 /** Self time by function and by owner, counting only samples taken after `fromUs` (start-up and warm-up excluded). */
 function summarise(profile: CpuProfile, fromUs: number, top: number, requests: number): string {
   const self = new Map<number, number>();
@@ -54,7 +99,18 @@ function summarise(profile: CpuProfile, fromUs: number, top: number, requests: n
       .map(([name, time]) => `  ${((time / total) * 100).toFixed(1).padStart(5)}%  ${(time / requests).toFixed(1).padStart(6)} µs/req  ${name}`)
       .join('\n');
   const busy = total - (byFunction.get('(idle) (native, GC, idle):0') ?? 0);
-  return `Busy: ${(busy / requests).toFixed(1)} µs per request (${requests} requests)\nSelf time by owner:\n${table(byOwner)}\n\nSelf time by function:\n${table(byFunction)}`;
+  const stages = [...stageTimes(profile, self)]
+    .sort((a, b) => b[1].time - a[1].time)
+    .map(([stage, { time, leaves }]) => {
+      const top3 = [...leaves]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 4)
+        .map(([name, t]) => `${name} ${(t / requests).toFixed(1)}`)
+        .join(', ');
+      return `  ${((time / busy) * 100).toFixed(1).padStart(5)}%  ${(time / requests).toFixed(1).padStart(6)} µs/req  ${stage}\n          (${top3})`;
+    })
+    .join('\n');
+  return `Busy: ${(busy / requests).toFixed(1)} µs per request (${requests} requests)\n\nBy stage (share of busy time):\n${stages}\n\nSelf time by owner:\n${table(byOwner)}\n\nSelf time by function:\n${table(byFunction)}`;
 }
 
 async function main(): Promise<void> {

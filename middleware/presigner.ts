@@ -1,5 +1,5 @@
 // Local SigV4 presigning of S3 requests: no network, no SDK command stack, two hash operations per URL.
-import { createHash, createHmac } from 'node:crypto';
+import crypto, { createHash, createHmac } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 
 /** RFC 3986 encoding, as SigV4 canonicalises: everything but unreserved characters. */
@@ -90,10 +90,16 @@ const UNSIGNABLE_HEADERS = new Set([
   'user-agent',
   'x-amzn-trace-id',
 ]);
+/** A header value SigV4 would change: line breaks, tabs, runs of spaces, or a space at either end. Most have none. */
+const NEEDS_CANONICAL_SPACING = /[\r\n\t]| {2}|^ | $/;
 /** Headers the signer itself produces; a caller's value would contradict the signature. */
 const GENERATED_HEADERS = new Set(['authorization', 'x-amz-date', 'date']);
 
-const sha256Hex = (data: string): string => createHash('sha256').update(data, 'utf8').digest('hex');
+/** One-shot crypto.hash (Node ≥ 20.12) skips building a Hash object: about half the cost for a canonical request. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const sha256Hex = oneShotHash
+  ? (data: string): string => oneShotHash('sha256', data, 'hex')
+  : (data: string): string => createHash('sha256').update(data, 'utf8').digest('hex');
 const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
 
 /** `20261125T120000Z` and `20261125` for a signing date. */
@@ -180,7 +186,7 @@ export class Presigner {
       }
       if (UNSIGNABLE_HEADERS.has(lower) || lower.startsWith('proxy-') || lower.startsWith('sec-')) continue;
       // SigV4 canonical value: line breaks and runs of blanks become one space, trimmed.
-      headers.push([lower, value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '')]);
+      headers.push([lower, NEEDS_CANONICAL_SPACING.test(value) ? value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '') : value]);
     }
     headers.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const signedHeaders = headers.map((header) => header[0]).join(';');
