@@ -12,10 +12,13 @@ import {
   ListObjectsV2Command,
   PutBucketCorsCommand,
   S3Client,
+  type CORSRule,
 } from '@aws-sdk/client-s3';
 import type { Page } from 'playwright-core';
 import { createApp } from '../../example-server/app';
 import { EMBEDDED_AUDIENCE } from '../../example-server/config';
+import { validateDeploymentConfig } from '../../terraform/config';
+import { uploadCorsRule } from '../../terraform/cors';
 import { startDevIssuer, type DevIssuer } from '../../example-server/embedded/dev-issuer';
 import { describeWithRgw } from '../support/rgw';
 import { describeWithBrowser, launchBrowser, pngBytes, type Browser } from './browser';
@@ -30,43 +33,28 @@ describeWithRgw('upload page in Chromium against a verifying S3 (Ceph RGW)', (rg
   describeWithBrowser('real-S3 mode, dev issuer for tokens', () => {
     const bucket = `e2e-page-${randomBytes(4).toString('hex')}`;
     let issuer: DevIssuer;
-    let server: http.Server;
-    let origin: string;
     let s3: S3Client;
     let browser: Browser;
     let page: Page;
+    /** The example app on its own port: one signs private uploads, the other public-read ones. */
+    const sites: Array<{ server: http.Server; origin: string }> = [];
+    let origin: string;
+    let publicOrigin: string;
+    const credentials = () => ({ accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey });
 
-    beforeAll(async () => {
-      s3 = new S3Client({
-        endpoint: rgw.endpoint,
-        region: rgw.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-      });
-      issuer = await startDevIssuer({ audience: EMBEDDED_AUDIENCE });
+    async function site(publicRead: boolean): Promise<string> {
       // Listen first: the bucket's CORS rule must name the page's exact origin, port included.
       let handler: http.RequestListener = (_req, res) => void res.writeHead(503).end();
-      server = http.createServer((req, res) => handler(req, res));
+      const server = http.createServer((req, res) => handler(req, res));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-      await s3.send(
-        new PutBucketCorsCommand({
-          Bucket: bucket,
-          CORSConfiguration: {
-            CORSRules: [{ AllowedOrigins: [origin], AllowedMethods: ['PUT', 'GET', 'HEAD'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 600 }],
-          },
-        }),
-      );
+      const siteOrigin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      sites.push({ server, origin: siteOrigin });
       const { app } = await createApp({
         bucket,
         region: rgw.region,
-        s3: { endpoint: rgw.endpoint, forcePathStyle: true, credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey } },
+        s3: { endpoint: rgw.endpoint, forcePathStyle: true, credentials: credentials() },
         keyPrefix: 'uploads/',
-        publicRead: false,
+        publicRead,
         // 5 MiB is the smallest threshold and part size S3 allows, so multipart needs only a 12-16 MiB file.
         policy: { maxFileSize: 64 * MiB, multipartThreshold: 5 * MiB, multipartPartSize: 5 * MiB },
         identity: { kind: 'dev', issuer },
@@ -74,6 +62,36 @@ describeWithRgw('upload page in Chromium against a verifying S3 (Ceph RGW)', (rg
         partConcurrency: 2,
       });
       handler = app;
+      return siteOrigin;
+    }
+
+    /** The Terraform stack's CORS rule for one origin, in the SDK's shape: what a deployed bucket would enforce. */
+    function stackCorsRule(ruleOrigin: string, publicRead: boolean): CORSRule {
+      const rule = uploadCorsRule(validateDeploymentConfig({ bucketName: bucket, allowedOrigins: [ruleOrigin], publicRead }));
+      return {
+        ID: `${rule.id}-${publicRead ? 'public' : 'private'}`,
+        AllowedOrigins: rule.allowedOrigins,
+        AllowedMethods: rule.allowedMethods,
+        AllowedHeaders: rule.allowedHeaders,
+        ExposeHeaders: rule.exposeHeaders,
+        MaxAgeSeconds: rule.maxAgeSeconds,
+      };
+    }
+
+    beforeAll(async () => {
+      s3 = new S3Client({
+        endpoint: rgw.endpoint,
+        region: rgw.region,
+        forcePathStyle: true,
+        credentials: credentials(),
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      });
+      issuer = await startDevIssuer({ audience: EMBEDDED_AUDIENCE });
+      origin = await site(false);
+      publicOrigin = await site(true);
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      await s3.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: [stackCorsRule(origin, false), stackCorsRule(publicOrigin, true)] } }));
       browser = await launchBrowser();
     });
 
@@ -85,7 +103,7 @@ describeWithRgw('upload page in Chromium against a verifying S3 (Ceph RGW)', (rg
         await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
         s3.destroy();
       }
-      await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+      await Promise.all(sites.map(({ server }) => new Promise((resolve) => server.close(resolve))));
       await issuer?.stop();
     });
 
@@ -128,7 +146,22 @@ describeWithRgw('upload page in Chromium against a verifying S3 (Ceph RGW)', (rg
       const object = await stored(result.key!);
       expect(object.contentType).toBe('image/png');
       expect(object.bytes.equals(png)).toBe(true);
+      expect((await fetch(`${rgw.endpoint}/${bucket}/${result.key}`)).status).toBe(403);
       expect(await cspViolations(page)).toEqual([]);
+    });
+
+    it('with public-read, the browser sends the signed x-amz-acl header (allowed by the stack\'s CORS rule) and anyone can read the object', async () => {
+      const puts = recordPuts(page);
+      await openPage(page, publicOrigin);
+      await devSignIn(page, 'rgw-public');
+      const png = pngBytes(40, 40, [250, 200, 0]);
+      await pickFiles(page, [{ name: 'public.png', mimeType: 'image/png', buffer: png }]);
+      const result = await finishedItem(page, 'public.png');
+      expect({ state: result.state, message: result.message, puts: puts.filter((p) => p.status !== 200) }).toEqual({ state: 'done', message: 'Uploaded and checked.', puts: [] });
+      expect(puts[0].headers['x-amz-acl']).toBe('public-read');
+      const anonymous = await fetch(`${rgw.endpoint}/${bucket}/${result.key}`);
+      expect(anonymous.status).toBe(200);
+      expect(Buffer.from(await anonymous.arrayBuffer()).equals(png)).toBe(true);
     });
 
     it('a multipart upload from the browser: parts in parallel slices, completed and verified, same bytes', async () => {
