@@ -101,6 +101,24 @@ describeWithBrowser('upload page in Chromium, embedded default', () => {
     }
   });
 
+  it('uploads files dropped on the drop zone', async () => {
+    await openPage(page, running.url);
+    await devSignIn(page, 'dora');
+    const png = pngBytes(20, 20, [0, 200, 100]);
+    // What a drag from the desktop delivers: a drop event whose DataTransfer holds the File.
+    await page.evaluate((bytes) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
+      const zone = document.querySelector('#drop-zone')!;
+      zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, [...png]);
+    const result = await finishedItem(page, 'dropped.png');
+    expect(result.state).toBe('done');
+    await expect(result.item.locator('progress').getAttribute('aria-label')).resolves.toBe('Upload of dropped.png');
+    expect((await stored(result.key!)).bytes.equals(png)).toBe(true);
+  });
+
   it('shows the server\'s 415 detail for a type that is not allowed, and stores nothing', async () => {
     await openPage(page, running.url);
     await devSignIn(page, 'carol');
