@@ -118,6 +118,7 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
         if (!/^[a-z0-9-]+$/i.test(name) || /[^\x20-\x7e]/.test(value)) {
           throw new DirectUploadError(`The metadata option returned an unusable entry "${name}": names are letters, digits and -; values printable ASCII.`);
         }
+        if (name.toLowerCase() === DECLARED_SIZE_METADATA) throw new DirectUploadError(`The metadata name "${DECLARED_SIZE_METADATA}" is reserved for verification.`);
         headers[`x-amz-meta-${name.toLowerCase()}`] = value;
       }
     }
