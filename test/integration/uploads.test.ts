@@ -234,6 +234,13 @@ describe('options that shape the object', () => {
     expect(res2.body.detail).not.toMatch(/someone-else/);
   });
 
+  it('refuses a metadata hook that claims the reserved declared-size name', async () => {
+    const app = stack.app({ metadata: () => ({ 'Declared-Size': '1' }) });
+    const res = await request(app).post('/uploads').set('Authorization', `Bearer ${await stack.token()}`).send({ contentType: 'image/png', size: 3 });
+    expect(res.status).toBe(500);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
   it('passes unrelated routes through untouched', async () => {
     const app = stack.app();
     app.get('/health', (_req, res) => void res.send('ok'));
