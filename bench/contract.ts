@@ -26,6 +26,8 @@ export const ROUTES = {
   unsigned: '/diag/unsigned/uploads',
   /** Diagnostic: the same router with the real signer but the shared auth() instance of (a). */
   signed: '/diag/signed/uploads',
+  /** Diagnostic: POST /uploads with a lean body reader, a cached owner folder and no ETag (bench/lean-presign.ts). */
+  lean: '/diag/lean/uploads',
   /** The proxying upload baseline. */
   proxy: '/proxy-uploads',
 } as const;

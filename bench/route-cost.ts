@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import { ROUTES } from './contract';
 import type { BenchServer } from './processes';
 
-export type RouteName = 'noop' | 'presign' | 'naive' | 'json' | 'leanJson' | 'unsigned' | 'signed' | 'presignGet';
+export type RouteName = 'noop' | 'presign' | 'naive' | 'json' | 'leanJson' | 'unsigned' | 'signed' | 'presignGet' | 'lean';
 
 export interface RouteRun {
   route: RouteName;
@@ -13,6 +13,8 @@ export interface RouteRun {
   p99Ms: number;
   /** App server CPU time (user + system) per answered request, in µs: less sensitive to other tenants than req/s. */
   cpuUsPerRequest: number;
+  /** The load generator's CPU time per answered request, in µs: on 2 cores it competes with the server. */
+  clientCpuUsPerRequest: number;
 }
 
 export interface RouteSummary {
@@ -22,6 +24,7 @@ export interface RouteSummary {
   p50Ms: number;
   p99Ms: number;
   cpuUsPerRequest: number;
+  clientCpuUsPerRequest: number;
   /** Every round's requests/s, to show the spread. */
   perRound: number[];
 }
@@ -81,7 +84,7 @@ async function load(server: BenchServer, route: RouteName, token: string, connec
 
 export async function measureRouteCost(server: BenchServer, settings: RouteCostSettings): Promise<RouteCostResult> {
   // The three compared routes, then the diagnostics that split presign's extra cost, all in the same rotation.
-  const order: RouteName[] = settings.only ?? (settings.decompose ? ['noop', 'presign', 'naive', 'json', 'leanJson', 'unsigned', 'presignGet'] : ['noop', 'presign', 'naive']);
+  const order: RouteName[] = settings.only ?? (settings.decompose ? ['noop', 'presign', 'naive', 'json', 'leanJson', 'unsigned', 'presignGet', 'lean'] : ['noop', 'presign', 'naive']);
   // Warm-up: JIT, the JWKS fetch of each auth() instance, keep-alive sockets. Not recorded.
   for (const route of order) await load(server, route, settings.token, settings.connections, settings.warmupSeconds);
 
@@ -91,7 +94,9 @@ export async function measureRouteCost(server: BenchServer, settings: RouteCostS
     const rotated = order.map((_, i) => order[(i + round) % order.length]);
     for (const route of rotated) {
       await server.meterStart();
+      const clientStart = process.cpuUsage();
       const result = await load(server, route, settings.token, settings.connections, settings.secondsPerRun);
+      const client = process.cpuUsage(clientStart);
       const reading = await server.meterStop();
       const run: RouteRun = {
         route,
@@ -100,11 +105,12 @@ export async function measureRouteCost(server: BenchServer, settings: RouteCostS
         p50Ms: result.latency.p50,
         p99Ms: result.latency.p99,
         cpuUsPerRequest: (reading.cpuMs * 1000) / result['2xx'],
+        clientCpuUsPerRequest: (client.user + client.system) / result['2xx'],
       };
       runs.push(run);
       settings.log(
         `  round ${round + 1}/${settings.rounds} ${route.padEnd(7)} ${run.requestsPerSecond.toFixed(0).padStart(6)} req/s  ` +
-          `p50 ${run.p50Ms} ms  p99 ${run.p99Ms} ms  server CPU ${run.cpuUsPerRequest.toFixed(0)} µs/req`,
+          `p50 ${run.p50Ms} ms  p99 ${run.p99Ms} ms  CPU/req server ${run.cpuUsPerRequest.toFixed(0)} µs, client ${run.clientCpuUsPerRequest.toFixed(0)} µs`,
       );
     }
   }
@@ -117,6 +123,7 @@ export async function measureRouteCost(server: BenchServer, settings: RouteCostS
       p50Ms: median(mine.map((run) => run.p50Ms)),
       p99Ms: median(mine.map((run) => run.p99Ms)),
       cpuUsPerRequest: median(mine.map((run) => run.cpuUsPerRequest)),
+      clientCpuUsPerRequest: median(mine.map((run) => run.clientCpuUsPerRequest)),
       perRound: mine.map((run) => run.requestsPerSecond),
     };
   };

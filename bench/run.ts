@@ -30,8 +30,8 @@ const TARGETS = {
 };
 
 const PARTS = new Set((process.env.BENCH_ONLY ?? 'signer,routes,uploads').split(',').map((p) => p.trim()));
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
 const CONNECTIONS = 50;
 /** Also run the diagnostic routes that split the presign route's extra cost; BENCH_DECOMPOSE=0 skips them. */
 const DECOMPOSE = process.env.BENCH_DECOMPOSE !== '0';
@@ -95,7 +95,7 @@ function report(results: { machine: Machine; signer?: SignerResult; routes?: Rou
   if (results.routes) {
     const r = results.routes;
     lines.push(`### Route cost (${r.connections} connections, ${r.rounds} interleaved rounds × ${r.secondsPerRun} s per route, medians)`, '');
-    lines.push('| route | req/s | p50 latency | p99 latency | server CPU per request |', '|---|---:|---:|---:|---:|');
+    lines.push('| route | req/s | p50 latency | p99 latency | server CPU per request | load generator CPU per request |', '|---|---:|---:|---:|---:|---:|');
     const names = {
       noop: '(a) auth() + no-op JSON',
       presign: '(b) directUpload() POST /uploads',
@@ -105,13 +105,15 @@ function report(results: { machine: Machine; signer?: SignerResult; routes?: Rou
       unsigned: 'diagnostic: (b) with a no-op signer',
       signed: 'diagnostic: (b) sharing (a)\'s auth() instance',
       presignGet: 'diagnostic: GET /uploads?… (same presign, no body)',
+      lean: 'diagnostic: (b) with lean body read, cached owner folder, no ETag',
     };
-    for (const route of ['noop', 'presign', 'naive', 'json', 'leanJson', 'unsigned', 'signed', 'presignGet'] as const) {
+    for (const route of ['noop', 'presign', 'naive', 'json', 'leanJson', 'unsigned', 'signed', 'presignGet', 'lean'] as const) {
       const s = r.summary[route];
       if (!s) continue;
-      lines.push(`| ${names[route]} | ${fixed(s.requestsPerSecond)} | ${s.p50Ms} ms | ${s.p99Ms} ms | ${fixed(s.cpuUsPerRequest)} µs |`);
+      lines.push(`| ${names[route]} | ${fixed(s.requestsPerSecond)} | ${s.p50Ms} ms | ${s.p99Ms} ms | ${fixed(s.cpuUsPerRequest)} µs | ${fixed(s.clientCpuUsPerRequest)} µs |`);
     }
     lines.push('');
+    if (!r.summary.noop || !r.summary.presign || !r.summary.naive) return lines.join('\n');
     const range = (values: number[], digits: number) => (values.length ? `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}` : '');
     const cpu = (route: 'noop' | 'presign' | 'naive') => r.summary[route].cpuUsPerRequest;
     lines.push('| ratio | median of per-round ratios | range over rounds | server CPU per request, inverted | target | |', '|---|---:|---:|---:|---:|---|');

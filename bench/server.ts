@@ -6,6 +6,7 @@ import express from 'express';
 import { authenticationHandlers, createRouter, directUpload, parseOptions, Presigner, Storage, type DirectUploadOptions } from '../middleware';
 import { ROUTES, type BenchServerConfig, type ServerRequest } from './contract';
 import { Meter } from './meter';
+import { leanPresignRouter } from './lean-presign';
 import { naivePresignRouter } from './naive-presign';
 import { proxyUploadRouter } from './proxy-upload';
 
@@ -82,6 +83,7 @@ function main(): void {
   const unsignedPresigner = { presign: async () => fixedUrl } as unknown as Presigner;
   app.use('/diag/unsigned', createRouter(config, { presigner: unsignedPresigner, storage: new Storage(config.s3, config.bucket), authenticate }));
   app.use('/diag/signed', createRouter(config, { presigner: new Presigner(config.s3, config.bucket), storage: new Storage(config.s3, config.bucket), authenticate }));
+  app.use(leanPresignRouter(config, new Presigner(config.s3, config.bucket), authenticate, ROUTES.lean));
   // The conventional alternative to direct upload.
   app.use(proxyUploadRouter(config, proxyS3, authenticate, ROUTES.proxy));
 
