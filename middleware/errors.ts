@@ -151,7 +151,8 @@ export function sendProblem(res: Response, error: DirectUploadError, instance?: 
       type: `urn:express-direct-upload:problem:${error.code}`,
       title: error.title,
       status: error.status,
-      detail: error.message,
+      // A 500 is a bug on the server: its message is for the logs (onError), not for the client.
+      detail: error.status === 500 ? 'The server failed to handle this request.' : error.message,
       code: error.code,
       ...(instance ? { instance } : {}),
       ...(error.errors ? { errors: error.errors } : {}),
