@@ -28,6 +28,10 @@ export const ROUTES = {
   signed: '/diag/signed/uploads',
   /** Diagnostic: POST /uploads with a lean body reader, a cached owner folder and no ETag (bench/lean-presign.ts). */
   lean: '/diag/lean/uploads',
+  /** Diagnostic: lean, but reading the body with express.json() again. */
+  leanExpressJson: '/diag/lean-express-json/uploads',
+  /** Diagnostic: lean, but answering with res.json() (and its ETag) again. */
+  leanResJson: '/diag/lean-res-json/uploads',
   /** The proxying upload baseline. */
   proxy: '/proxy-uploads',
 } as const;

@@ -39,8 +39,19 @@ function readJsonBody(req: Request, done: (err: Error | undefined, body?: unknow
  * POST <path> { filename, contentType, size } → the same JSON as directUpload()'s POST /uploads (default options).
  * Same auth, validation, key naming and Presigner; it differs only in the three changes marked here.
  */
-export function leanPresignRouter(config: Configuration, presigner: Presigner, authenticate: RequestHandler[], path: string): Router {
+export function leanPresignRouter(
+  config: Configuration,
+  presigner: Presigner,
+  authenticate: RequestHandler[],
+  path: string,
+  /** Undo one change at a time, to see what each is worth. */
+  undo: { expressJson?: boolean; resJson?: boolean } = {},
+): Router {
   const router = express.Router();
+  // With undo.expressJson the body is read by express.json(), mounted as the router mounts it, before the handler.
+  const jsonBody = express.json({ limit: '16kb', strict: true, type: ['application/json', 'application/*+json'] });
+  const readBody = (req: Request, done: (err: Error | undefined, body?: unknown) => void): void =>
+    undo.expressJson ? done(undefined, req.body) : readJsonBody(req, done);
   // Change 2: the owner's folder (a SHA-256 of `sub`) is computed once per user, not once per request.
   const prefixes = new Map<string, string>();
   const prefixOf = (owner: string): string => {
@@ -53,8 +64,8 @@ export function leanPresignRouter(config: Configuration, presigner: Presigner, a
     return prefix;
   };
 
-  router.post(path, ...authenticate, function leanPresign(req, res, next) {
-    readJsonBody(req, (err, body) => {
+  router.post(path, ...authenticate, ...(undo.expressJson ? [jsonBody] : []), function leanPresign(req, res, next) {
+    readBody(req, (err, body) => {
       if (err) return next(err);
       (async () => {
         const upload = readUploadRequest(body, false, config);
@@ -75,6 +86,11 @@ export function leanPresignRouter(config: Configuration, presigner: Presigner, a
           expiresAt: new Date(now.getTime() + config.expiresIn * 1000).toISOString(),
         });
         // Change 3: write the response directly. res.json() would hash the body for an ETag that `no-store` makes useless.
+        if (undo.resJson) {
+          res.status(200).setHeader('Cache-Control', 'no-store');
+          res.json(JSON.parse(payload));
+          return;
+        }
         res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(payload), 'Cache-Control': 'no-store' });
         res.end(payload);
       })().catch(next);

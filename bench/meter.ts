@@ -10,8 +10,10 @@ export interface MeterReading {
   bytesReceived: number;
   /** Bytes the app server wrote to S3 on its own connections (the proxy's second copy of the file). */
   bytesSentToS3: number;
-  /** User + system CPU time of the app server process, in milliseconds. */
+  /** User + system CPU time of the app server process, all threads, in milliseconds. */
   cpuMs: number;
+  /** The same for the main (JavaScript) thread alone, at the kernel's 10 ms tick; the rest is V8's GC helpers and libuv. */
+  mainThreadCpuMs: number;
   /** Highest resident set size during the window, in bytes. */
   peakRss: number;
   /** How peakRss was found: the kernel's high-water mark (exact) or 20 ms samples. */
@@ -76,6 +78,20 @@ function resetPeakRss(): boolean {
   }
 }
 
+/** CPU ticks of the main thread (its thread id is the process id), from /proc; 0 where /proc is missing. */
+function mainThreadTicks(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 of the whole line.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+/** Linux reports thread times in clock ticks of 10 ms (USER_HZ = 100). */
+const MS_PER_TICK = 10;
+
 function kernelPeakRss(): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
   if (!match) throw new Error('no VmHWM in /proc/self/status');
@@ -86,6 +102,7 @@ export class Meter {
   private readonly received = new SocketTally((socket) => socket.bytesRead);
   private readonly sentToS3 = new SocketTally((socket) => socket.bytesWritten);
   private cpuStart = process.cpuUsage();
+  private mainTicksStart = 0;
   private wallStart = 0;
   private startRss = 0;
   private peakRss = 0;
@@ -128,11 +145,13 @@ export class Meter {
       this.sampler.unref();
     }
     this.wallStart = performance.now();
+    this.mainTicksStart = mainThreadTicks();
     this.cpuStart = process.cpuUsage();
   }
 
   stop(): MeterReading {
     const cpu = process.cpuUsage(this.cpuStart);
+    const mainThreadCpuMs = (mainThreadTicks() - this.mainTicksStart) * MS_PER_TICK;
     const wallMs = performance.now() - this.wallStart;
     clearInterval(this.sampler);
     this.sampler = undefined;
@@ -141,6 +160,7 @@ export class Meter {
       bytesReceived: this.received.total(),
       bytesSentToS3: this.sentToS3.total(),
       cpuMs: (cpu.user + cpu.system) / 1000,
+      mainThreadCpuMs,
       peakRss: this.peakRss,
       peakRssSource: this.peakFromKernel ? 'VmHWM' : 'sampled',
       startRss: this.startRss,

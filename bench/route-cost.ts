@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import { ROUTES } from './contract';
 import type { BenchServer } from './processes';
 
-export type RouteName = 'noop' | 'presign' | 'naive' | 'json' | 'leanJson' | 'unsigned' | 'signed' | 'presignGet' | 'lean';
+export type RouteName = 'noop' | 'presign' | 'naive' | 'json' | 'leanJson' | 'unsigned' | 'signed' | 'presignGet' | 'lean' | 'leanExpressJson' | 'leanResJson';
 
 export interface RouteRun {
   route: RouteName;
@@ -13,6 +13,8 @@ export interface RouteRun {
   p99Ms: number;
   /** App server CPU time (user + system) per answered request, in µs: less sensitive to other tenants than req/s. */
   cpuUsPerRequest: number;
+  /** The server's main thread alone (10 ms ticks): what bounds a single Node process's throughput. */
+  mainThreadCpuUsPerRequest: number;
   /** The load generator's CPU time per answered request, in µs: on 2 cores it competes with the server. */
   clientCpuUsPerRequest: number;
 }
@@ -24,6 +26,7 @@ export interface RouteSummary {
   p50Ms: number;
   p99Ms: number;
   cpuUsPerRequest: number;
+  mainThreadCpuUsPerRequest: number;
   clientCpuUsPerRequest: number;
   /** Every round's requests/s, to show the spread. */
   perRound: number[];
@@ -105,12 +108,13 @@ export async function measureRouteCost(server: BenchServer, settings: RouteCostS
         p50Ms: result.latency.p50,
         p99Ms: result.latency.p99,
         cpuUsPerRequest: (reading.cpuMs * 1000) / result['2xx'],
+        mainThreadCpuUsPerRequest: (reading.mainThreadCpuMs * 1000) / result['2xx'],
         clientCpuUsPerRequest: (client.user + client.system) / result['2xx'],
       };
       runs.push(run);
       settings.log(
         `  round ${round + 1}/${settings.rounds} ${route.padEnd(7)} ${run.requestsPerSecond.toFixed(0).padStart(6)} req/s  ` +
-          `p50 ${run.p50Ms} ms  p99 ${run.p99Ms} ms  CPU/req server ${run.cpuUsPerRequest.toFixed(0)} µs, client ${run.clientCpuUsPerRequest.toFixed(0)} µs`,
+          `p50 ${run.p50Ms} ms  p99 ${run.p99Ms} ms  CPU/req server ${run.cpuUsPerRequest.toFixed(0)} µs (main thread ${run.mainThreadCpuUsPerRequest.toFixed(0)}), client ${run.clientCpuUsPerRequest.toFixed(0)} µs`,
       );
     }
   }
@@ -123,6 +127,7 @@ export async function measureRouteCost(server: BenchServer, settings: RouteCostS
       p50Ms: median(mine.map((run) => run.p50Ms)),
       p99Ms: median(mine.map((run) => run.p99Ms)),
       cpuUsPerRequest: median(mine.map((run) => run.cpuUsPerRequest)),
+      mainThreadCpuUsPerRequest: median(mine.map((run) => run.mainThreadCpuUsPerRequest)),
       clientCpuUsPerRequest: median(mine.map((run) => run.clientCpuUsPerRequest)),
       perRound: mine.map((run) => run.requestsPerSecond),
     };

@@ -95,7 +95,7 @@ function report(results: { machine: Machine; signer?: SignerResult; routes?: Rou
   if (results.routes) {
     const r = results.routes;
     lines.push(`### Route cost (${r.connections} connections, ${r.rounds} interleaved rounds × ${r.secondsPerRun} s per route, medians)`, '');
-    lines.push('| route | req/s | p50 latency | p99 latency | server CPU per request | load generator CPU per request |', '|---|---:|---:|---:|---:|---:|');
+    lines.push('| route | req/s | p50 latency | p99 latency | server CPU per request | of which main thread | load generator CPU per request |', '|---|---:|---:|---:|---:|---:|---:|');
     const names = {
       noop: '(a) auth() + no-op JSON',
       presign: '(b) directUpload() POST /uploads',
@@ -106,11 +106,13 @@ function report(results: { machine: Machine; signer?: SignerResult; routes?: Rou
       signed: 'diagnostic: (b) sharing (a)\'s auth() instance',
       presignGet: 'diagnostic: GET /uploads?… (same presign, no body)',
       lean: 'diagnostic: (b) with lean body read, cached owner folder, no ETag',
+      leanExpressJson: 'diagnostic: lean, but express.json() again',
+      leanResJson: 'diagnostic: lean, but res.json() again',
     };
-    for (const route of ['noop', 'presign', 'naive', 'json', 'leanJson', 'unsigned', 'signed', 'presignGet', 'lean'] as const) {
+    for (const route of ['noop', 'presign', 'naive', 'json', 'leanJson', 'unsigned', 'signed', 'presignGet', 'lean', 'leanExpressJson', 'leanResJson'] as const) {
       const s = r.summary[route];
       if (!s) continue;
-      lines.push(`| ${names[route]} | ${fixed(s.requestsPerSecond)} | ${s.p50Ms} ms | ${s.p99Ms} ms | ${fixed(s.cpuUsPerRequest)} µs | ${fixed(s.clientCpuUsPerRequest)} µs |`);
+      lines.push(`| ${names[route]} | ${fixed(s.requestsPerSecond)} | ${s.p50Ms} ms | ${s.p99Ms} ms | ${fixed(s.cpuUsPerRequest)} µs | ${fixed(s.mainThreadCpuUsPerRequest)} µs | ${fixed(s.clientCpuUsPerRequest)} µs |`);
     }
     lines.push('');
     if (!r.summary.noop || !r.summary.presign || !r.summary.naive) return lines.join('\n');
@@ -192,7 +194,7 @@ async function main(): Promise<void> {
       s3: { endpoint: (s3 as LocalS3).endpoint, region: (s3 as LocalS3).region, credentials: (s3 as LocalS3).credentials },
     });
     if (PARTS.has('routes')) {
-      log(`Route cost: ${ROUNDS} rounds × 3 routes × ${SECONDS} s, ${CONNECTIONS} connections...`);
+      log(`Route cost: ${ROUNDS} rounds × ${ONLY_ROUTES?.length ?? (DECOMPOSE ? 8 : 3)} routes × ${SECONDS} s, ${CONNECTIONS} connections...`);
       const server = await startBenchServer(serverConfig());
       servers.push(server);
       const token = await (issuer as DevIssuer).issue({ sub: 'auth0|bench-user' });

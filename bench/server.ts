@@ -84,6 +84,8 @@ function main(): void {
   app.use('/diag/unsigned', createRouter(config, { presigner: unsignedPresigner, storage: new Storage(config.s3, config.bucket), authenticate }));
   app.use('/diag/signed', createRouter(config, { presigner: new Presigner(config.s3, config.bucket), storage: new Storage(config.s3, config.bucket), authenticate }));
   app.use(leanPresignRouter(config, new Presigner(config.s3, config.bucket), authenticate, ROUTES.lean));
+  app.use(leanPresignRouter(config, new Presigner(config.s3, config.bucket), authenticate, ROUTES.leanExpressJson, { expressJson: true }));
+  app.use(leanPresignRouter(config, new Presigner(config.s3, config.bucket), authenticate, ROUTES.leanResJson, { resJson: true }));
   // The conventional alternative to direct upload.
   app.use(proxyUploadRouter(config, proxyS3, authenticate, ROUTES.proxy));
 

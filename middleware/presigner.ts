@@ -90,6 +90,8 @@ const UNSIGNABLE_HEADERS = new Set([
   'user-agent',
   'x-amzn-trace-id',
 ]);
+/** A key whose path segments are all unreserved characters, so encoding would not change it. */
+const PLAIN_PATH = /^[A-Za-z0-9._~\/-]*$/;
 /** A header value SigV4 would change: line breaks, tabs, runs of spaces, or a space at either end. Most have none. */
 const NEEDS_CANONICAL_SPACING = /[\r\n\t]| {2}|^ | $/;
 /** Headers the signer itself produces; a caller's value would contradict the signature. */
@@ -120,6 +122,7 @@ function amzDates(date: Date): { longDate: string; shortDate: string } {
  */
 export class Presigner {
   private readonly target: Promise<BucketTarget>;
+  private scope?: { accessKeyId: string; shortDate: string; region: string; scope: string; credential: string };
   /** The last signing date's strings, per whole second: under load, many URLs are signed within one second. */
   private dates?: { second: number; longDate: string; shortDate: string };
   /** The signing key depends only on the day, the region and the secret: derived once per day per credential. */
@@ -154,6 +157,15 @@ export class Presigner {
     return key;
   }
 
+  /** The credential scope and its encoded `X-Amz-Credential` value change once a day: built once, not per URL. */
+  private scopeFor(accessKeyId: string, shortDate: string, region: string): { scope: string; credential: string } {
+    const cached = this.scope;
+    if (cached && cached.accessKeyId === accessKeyId && cached.shortDate === shortDate && cached.region === region) return cached;
+    const scope = `${shortDate}/${region}/s3/aws4_request`;
+    this.scope = { accessKeyId, shortDate, region, scope, credential: strictEncode(`${accessKeyId}/${scope}`) };
+    return this.scope;
+  }
+
   private datesFor(date: Date): { longDate: string; shortDate: string } {
     const second = Math.floor(date.getTime() / 1000);
     if (this.dates?.second !== second) this.dates = { second, ...amzDates(date) };
@@ -168,7 +180,7 @@ export class Presigner {
       throw new Error('Signature version 4 presigned URLs must have an expiration date less than one week in the future');
     }
     const { longDate, shortDate } = this.datesFor(input.signingDate);
-    const scope = `${shortDate}/${target.region}/s3/aws4_request`;
+    const { scope, credential } = this.scopeFor(credentials.accessKeyId, shortDate, target.region);
     const host = target.port ? `${target.hostname}:${target.port}` : target.hostname;
 
     // Signed headers: host plus the caller's, except x-amz-* ones (but HEADER_ONLY), which travel in the query string.
@@ -198,7 +210,7 @@ export class Presigner {
     query.push(
       ['x-amz-content-sha256', UNSIGNED_PAYLOAD],
       ['X-Amz-Algorithm', 'AWS4-HMAC-SHA256'],
-      ['X-Amz-Credential', strictEncode(`${credentials.accessKeyId}/${scope}`)],
+      ['X-Amz-Credential', credential],
       ['X-Amz-Date', longDate],
       ['X-Amz-Expires', String(input.expiresIn)],
       ['X-Amz-SignedHeaders', strictEncode(signedHeaders)],
@@ -209,7 +221,8 @@ export class Presigner {
     let canonicalQuery = '';
     for (const [name, value] of query) canonicalQuery += `${canonicalQuery ? '&' : ''}${name}=${value}`;
 
-    const path = target.basePath + input.key.split('/').map(strictEncode).join('/');
+    // Keys the server names itself are plain (letters, digits, -, ., /): those need no per-segment encoding.
+    const path = target.basePath + (PLAIN_PATH.test(input.key) ? input.key : input.key.split('/').map(strictEncode).join('/'));
     let canonicalHeaders = '';
     for (const [name, value] of headers) canonicalHeaders += `${name}:${value}\n`;
     const canonicalRequest = `${input.method}\n${path}\n${canonicalQuery}\n${canonicalHeaders}\n${signedHeaders}\n${UNSIGNED_PAYLOAD}`;
