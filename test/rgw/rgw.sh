@@ -157,6 +157,8 @@ mon data = $DIR/mon/\$id
 paxos propose interval = 0.05
 [osd]
 osd data = $DIR/osd/\$id
+# memstore refuses writes past 1 GiB by default, which a few large uploads reach: benchmarks, 256 MiB pages.
+memstore device bytes = 4294967296
 # The data is thrown away anyway; do not wait for the mon to acknowledge shutdown.
 osd mon shutdown timeout = 0.5
 [client.rgw]

@@ -1,0 +1,147 @@
+// Measures a 256 MiB upload through the real page in Chromium against Ceph RGW on loopback: multipart vs one PUT.
+// Run: npx ts-node --transpile-only bench/page-upload.ts [sizeMiB] [rounds]   (writes bench/page-results.json)
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
+import { createApp } from '../example-server/app';
+import { EMBEDDED_AUDIENCE } from '../example-server/config';
+import { startDevIssuer } from '../example-server/embedded/dev-issuer';
+import { validateDeploymentConfig } from '../terraform/config';
+import { uploadCorsRule } from '../terraform/cors';
+import { launchBrowser } from '../test/e2e/browser';
+import { devSignIn, finishedItem, openPage } from '../test/e2e/page';
+import { startRgw } from '../test/support/rgw';
+
+const MiB = 1024 * 1024;
+const SIZE = Number(process.argv[2] ?? 256) * MiB;
+const ROUNDS = Number(process.argv[3] ?? 3);
+
+/** Writes `size` random bytes in 8 MiB chunks (never all in memory) and returns their SHA-256. */
+async function writeRandomFile(file: string, size: number): Promise<string> {
+  const hash = createHash('sha256');
+  const out = createWriteStream(file);
+  for (let written = 0; written < size; ) {
+    const chunk = randomBytes(Math.min(8 * MiB, size - written));
+    hash.update(chunk);
+    if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+    written += chunk.length;
+  }
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  return hash.digest('hex');
+}
+
+async function objectSha256(s3: S3Client, bucket: string, key: string): Promise<string> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const hash = createHash('sha256');
+  for await (const chunk of out.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'edu-page-bench-'));
+  const rgw = await startRgw();
+  const issuer = await startDevIssuer({ audience: EMBEDDED_AUDIENCE });
+  const credentials = { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey };
+  const s3 = new S3Client({ endpoint: rgw.endpoint, region: rgw.region, forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  const bucket = 'page-bench';
+  const servers: http.Server[] = [];
+  const browser = await launchBrowser();
+  try {
+    const file = path.join(dir, 'video.png');
+    console.error(`writing ${SIZE / MiB} MiB test file…`);
+    const expected = await writeRandomFile(file, SIZE);
+
+    /** One example app per mode, each on its own origin (CORS names exact origins). */
+    async function site(mode: 'multipart' | 'single'): Promise<string> {
+      let handler: http.RequestListener = (_req, res) => void res.writeHead(503).end();
+      const server = http.createServer((req, res) => handler(req, res));
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { app } = await createApp({
+        bucket,
+        region: rgw.region,
+        s3: { endpoint: rgw.endpoint, forcePathStyle: true, credentials },
+        keyPrefix: 'uploads/',
+        publicRead: false,
+        policy: {
+          maxFileSize: 1024 * MiB,
+          allowedContentTypes: ['image/png'],
+          // Single mode: a threshold above the file size keeps it one PUT.
+          multipartThreshold: mode === 'multipart' ? 16 * MiB : 1024 * MiB,
+          multipartPartSize: 8 * MiB,
+          expiresIn: 900,
+        },
+        identity: { kind: 'dev', issuer },
+        partConcurrency: 4,
+      });
+      handler = app;
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }
+    const origins = { multipart: await site('multipart'), single: await site('single') };
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const rule = uploadCorsRule(validateDeploymentConfig({ bucketName: bucket, allowedOrigins: Object.values(origins) }));
+    await s3.send(
+      new PutBucketCorsCommand({
+        Bucket: bucket,
+        CORSConfiguration: { CORSRules: [{ AllowedOrigins: rule.allowedOrigins, AllowedMethods: rule.allowedMethods, AllowedHeaders: rule.allowedHeaders, ExposeHeaders: rule.exposeHeaders, MaxAgeSeconds: rule.maxAgeSeconds }] },
+      }),
+    );
+
+    const runs: Record<'multipart' | 'single', number[]> = { multipart: [], single: [] };
+    // Alternate the two modes so machine noise falls on both alike.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const mode of ['multipart', 'single'] as const) {
+        const page = await browser.context.newPage();
+        await openPage(page, origins[mode]);
+        await devSignIn(page, `bench-${mode}`);
+        const started = Date.now();
+        await page.setInputFiles('#file-input', file);
+        const result = await finishedItem(page, 'video.png', 600_000);
+        const seconds = (Date.now() - started) / 1000;
+        if (result.state !== 'done' || !result.key) throw new Error(`${mode} upload failed: ${result.message}`);
+        const stored = await objectSha256(s3, bucket, result.key);
+        if (stored !== expected) throw new Error(`${mode}: stored object differs from the file (SHA-256)`);
+        // RGW's memstore keeps objects in RAM: free each one once checked.
+        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: result.key }));
+        runs[mode].push(seconds);
+        console.error(`round ${round + 1} ${mode}: ${seconds.toFixed(2)} s, ${(SIZE / MiB / seconds).toFixed(1)} MiB/s, SHA-256 ok`);
+        await page.close();
+      }
+    }
+    const mibPerSecond = (mode: 'multipart' | 'single') => SIZE / MiB / median(runs[mode]);
+    const results = {
+      machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, s3: 'Ceph RGW 16.2 (memstore) on 127.0.0.1' },
+      sizeMiB: SIZE / MiB,
+      rounds: ROUNDS,
+      partSizeMiB: 8,
+      partConcurrency: 4,
+      seconds: runs,
+      medianMiBPerSecond: { multipart: mibPerSecond('multipart'), single: mibPerSecond('single') },
+      multipartOverSingle: mibPerSecond('multipart') / mibPerSecond('single'),
+    };
+    await writeFile(path.join(__dirname, 'page-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    console.log(
+      `${SIZE / MiB} MiB through the page, median of ${ROUNDS}: multipart ${results.medianMiBPerSecond.multipart.toFixed(1)} MiB/s, ` +
+        `single PUT ${results.medianMiBPerSecond.single.toFixed(1)} MiB/s, ratio ${results.multipartOverSingle.toFixed(2)}×`,
+    );
+  } finally {
+    await browser.close();
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    await issuer.stop();
+    s3.destroy();
+    await rgw.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
