@@ -41,7 +41,7 @@ const STAGES: Array<{ stage: string; matches: (frame: ProfileNode['callFrame']) 
   { stage: 'read JSON body (express.json)', matches: (f) => /node_modules\/(body-parser|raw-body|iconv-lite|type-is|media-typer|content-type)\//.test(f.url) },
   {
     stage: 'route logic (validate, key, response object)',
-    matches: (f) => /\/middleware\/(router|upload-request|policy|options|errors)|\/bench\/(server|naive-presign)/.test(f.url),
+    matches: (f) => /\/middleware\/(router|upload-request|policy|options|errors)|\/bench\/(server|naive-presign|lean-presign)/.test(f.url),
   },
   { stage: 'garbage collection', matches: (f) => f.functionName === '(garbage collector)' },
   { stage: 'Express routing and response', matches: (f) => /node_modules\/(express|router|finalhandler|send|etag|on-finished|parseurl|path-to-regexp)\//.test(f.url) },
