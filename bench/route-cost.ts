@@ -87,7 +87,7 @@ async function load(server: BenchServer, route: RouteName, token: string, connec
 
 export async function measureRouteCost(server: BenchServer, settings: RouteCostSettings): Promise<RouteCostResult> {
   // The three compared routes, then the diagnostics that split presign's extra cost, all in the same rotation.
-  const order: RouteName[] = settings.only ?? (settings.decompose ? ['noop', 'presign', 'naive', 'json', 'leanJson', 'unsigned', 'presignGet', 'lean'] : ['noop', 'presign', 'naive']);
+  const order: RouteName[] = settings.only ?? (settings.decompose ? ['noop', 'presign', 'naive', 'unsigned', 'presignGet', 'lean', 'leanExpressJson', 'leanResJson'] : ['noop', 'presign', 'naive']);
   // Warm-up: JIT, the JWKS fetch of each auth() instance, keep-alive sockets. Not recorded.
   for (const route of order) await load(server, route, settings.token, settings.connections, settings.warmupSeconds);
 
