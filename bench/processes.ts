@@ -1,5 +1,6 @@
 // Starts and stops the bench's child processes (app servers, signer), and makes sure none outlives the bench.
 import { fork, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { MeterReading } from './meter';
 import type { BenchServerConfig, ServerRequest } from './contract';
@@ -38,10 +39,24 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...children].map(stopChild));
 }
 
-// A crash or Ctrl-C in the bench must not leave servers behind.
+/** Temp directories (test files up to 512 MiB, s3rver's objects) to delete however the bench ends. */
+const tempDirs = new Set<string>();
+
+export function removeOnExit(dir: string): void {
+  tempDirs.add(dir);
+}
+
+export function forgetTempDir(dir: string): void {
+  tempDirs.delete(dir);
+}
+
+// A crash, Ctrl-C or the time limit must leave neither servers nor big files behind. Only synchronous work runs here.
 process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL');
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
+// Signals end the process without an 'exit' event unless handled: turn them into an exit.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 /** A running app server child (bench/server.ts) and its IPC calls. */
 export interface BenchServer {

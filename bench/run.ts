@@ -9,7 +9,7 @@ import { startDevIssuer, type DevIssuer } from '../example-server/embedded/dev-i
 import { startLocalS3, type LocalS3 } from '../example-server/embedded/local-s3';
 import { renderChart, formatBytes } from './chart';
 import type { BenchServerConfig } from './contract';
-import { forkBench, startBenchServer, stopAll, stopChild, type BenchServer } from './processes';
+import { forkBench, removeOnExit, startBenchServer, stopAll, stopChild, type BenchServer } from './processes';
 import { measureRouteCost, type RouteCostResult, type RouteName } from './route-cost';
 import type { SignerResult } from './signer';
 import { measureUploads, type UploadResult } from './uploads';
@@ -175,6 +175,7 @@ async function main(): Promise<void> {
   let client: S3Client | undefined;
   const servers: BenchServer[] = [];
   const s3Directory = await mkdtemp(path.join(os.tmpdir(), 'edu-bench-s3-'));
+  removeOnExit(s3Directory);
   try {
     if (PARTS.has('signer')) {
       log('Signer cost...');

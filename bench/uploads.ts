@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ROUTES } from './contract';
 import type { MeterReading } from './meter';
-import type { BenchServer } from './processes';
+import { forgetTempDir, removeOnExit, type BenchServer } from './processes';
 import { median } from './route-cost';
 
 export type UploadMode = 'direct' | 'proxied';
@@ -162,6 +162,7 @@ export async function measureUploads(servers: Record<UploadMode, BenchServer>, s
     floorCpuMs[mode] = median(empty);
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'edu-bench-files-'));
+  removeOnExit(dir);
   const runs: UploadRun[] = [];
   try {
     for (const size of settings.sizes) {
@@ -187,6 +188,7 @@ export async function measureUploads(servers: Record<UploadMode, BenchServer>, s
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
+    forgetTempDir(dir);
     agent.destroy();
   }
 
