@@ -104,30 +104,9 @@ export class DirectUploadOptionsError extends Error {
   }
 }
 
-/** Shape of errors thrown by Express' body parsers. */
-interface BodyParserError {
-  type: string;
-  status: number;
-  message: string;
-}
-
-const isBodyParserError = (err: unknown): err is BodyParserError =>
-  typeof err === 'object' && err !== null && typeof (err as BodyParserError).type === 'string' && 'status' in err;
-
 /** Turns anything thrown in a route into a `DirectUploadError`, so nothing reaches the client as a stack trace. */
 export function toDirectUploadError(err: unknown): DirectUploadError {
   if (err instanceof DirectUploadError) return err;
-  if (isBodyParserError(err)) {
-    if (err.type === 'entity.too.large') {
-      const tooLarge = new InvalidRequestError('The request body is too large: send only { filename, contentType, size }.');
-      tooLarge.status = 413;
-      tooLarge.code = 'request_too_large';
-      tooLarge.title = 'Request body too large';
-      return tooLarge;
-    }
-    if (err.type === 'entity.parse.failed') return new InvalidRequestError('The request body is not valid JSON.');
-    return new InvalidRequestError(`The request body could not be read (${err.type}).`);
-  }
   if (err instanceof BearerError) {
     // express-oauth2-jwt-bearer: 401 invalid_token, 400 invalid_request, 403 insufficient_scope. Keep its challenge.
     const mapped =

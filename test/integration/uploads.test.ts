@@ -1,6 +1,8 @@
 // The presign routes end to end: real RS256 tokens from a JWKS issuer, real bytes PUT to a real local S3 (s3rver).
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import express from 'express';
 import request from 'supertest';
+import { directUpload } from '../../middleware';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -146,6 +148,25 @@ describe('input errors are problem+json', () => {
     const res = await post({ contentType: 'image/jpeg', size: 3, padding: 'x'.repeat(20_000) });
     expect(res.status).toBe(413);
     expect(res.body.code).toBe('request_too_large');
+  });
+
+  it('a compressed or non-UTF-8 body is a clear 400', async () => {
+    const token = await stack.token();
+    const gz = await request(stack.app()).post('/uploads').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send('{}');
+    expect(gz.status).toBe(400);
+    expect(gz.body.detail).toMatch(/uncompressed/);
+    const latin1 = await request(stack.app()).post('/uploads').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json; charset=latin1').send('{}');
+    expect(latin1.status).toBe(400);
+    expect(latin1.body.detail).toMatch(/UTF-8/);
+  });
+
+  it('works behind the host app\'s own express.json()', async () => {
+    const app = express();
+    app.use(express.json());
+    app.use(directUpload(stack.options()));
+    const res = await request(app).post('/uploads').set('Authorization', `Bearer ${await stack.token()}`).send({ contentType: 'image/png', size: 3 });
+    expect(res.status).toBe(200);
+    expect(res.body.method).toBe('PUT');
   });
 
   it('names every bad field at once', async () => {
