@@ -8,7 +8,7 @@ import { defaultObjectKey, filenameExtension, isOwnedBy, keyProblem, ownerPrefix
 import { MAX_SINGLE_PUT_SIZE, partLength, partPlan, type PartPlan } from './policy/parts';
 import type { Presigner } from './presigner';
 import type { Storage, StoredPart } from './storage';
-import { jsonBody } from './json-body';
+import { isJsonContentType, jsonBody } from './json-body';
 import { parseByteCount, readUploadRequest, type UploadRequest } from './upload-request';
 
 /** What the router needs besides its configuration; injected so it reads no globals. */
@@ -60,6 +60,8 @@ export interface VerifiedUploadResponse {
 /** Object metadata that records the size the server authorised, so verification needs no server-side state. */
 const DECLARED_SIZE_METADATA = 'declared-size';
 const UPLOAD_ID = /^[\x21-\x7e]{1,1024}$/;
+/** Owners whose folder is remembered; past this the map starts over, so many distinct users cannot grow memory. */
+const OWNER_PREFIX_CACHE_SIZE = 10_000;
 
 /** Express 4 does not catch rejected promises; this forwards them to the error handler. */
 const handle = (fn: (req: Request, res: Response) => Promise<void>): RequestHandler =>
@@ -78,12 +80,20 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
   const router = express.Router();
   const body = jsonBody();
 
+  // The owner's folder is a SHA-256 of the identity: remembered per user, in a bounded map, off the hot path.
+  const prefixes = new Map<string, string>();
   function callerOf(req: Request): Caller {
     const owner = config.owner(req);
     if (typeof owner !== 'string' || owner.length === 0) {
       throw new UnauthorizedError('The token does not identify a user (no "sub" claim).');
     }
-    return { owner, prefix: ownerPrefix(config.keyPrefix, owner) };
+    let prefix = prefixes.get(owner);
+    if (prefix === undefined) {
+      if (prefixes.size >= OWNER_PREFIX_CACHE_SIZE) prefixes.clear();
+      prefix = ownerPrefix(config.keyPrefix, owner);
+      prefixes.set(owner, prefix);
+    }
+    return { owner, prefix };
   }
 
   function keyContext(req: Request, caller: Caller, upload: UploadRequest): KeyContext {
@@ -256,7 +266,7 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
   });
 
   function requireJson(req: Request): void {
-    if (!req.is('application/json') && !req.is('application/*+json')) {
+    if (!isJsonContentType(req.headers['content-type'])) {
       throw new InvalidRequestError('Send the request details as JSON with Content-Type: application/json.');
     }
   }
