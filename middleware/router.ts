@@ -30,8 +30,8 @@ interface Caller {
 export interface PutUploadResponse {
   method: 'PUT';
   url: string;
-  /** Same as `url`; the name the AWS sample and its Postman steps use. */
-  uploadURL: string;
+  /** Same as `url`, on `GET /uploads` only: the name the AWS sample and its Postman steps use. */
+  uploadURL?: string;
   key: string;
   /** Headers the client must send with exactly these values (Content-Length comes from the body). */
   headers: Record<string, string>;
@@ -154,7 +154,6 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
     return {
       method: 'PUT',
       url,
-      uploadURL: url,
       key,
       headers: clientHeaders,
       ...(upload.size !== undefined ? { size: upload.size } : {}),
@@ -262,7 +261,8 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
    */
   const presignFromQuery = handle(async (req, res) => {
     const upload = readUploadRequest(req.query, true, config);
-    sendJson(res, 200, await presignPut(req, upload));
+    const presigned = await presignPut(req, upload);
+    sendJson(res, 200, { ...presigned, uploadURL: presigned.url });
   });
 
   function requireJson(req: Request): void {
