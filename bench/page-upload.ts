@@ -12,7 +12,7 @@ import { createApp } from '../example-server/app';
 import { EMBEDDED_AUDIENCE } from '../example-server/config';
 import { startDevIssuer } from '../example-server/embedded/dev-issuer';
 import { validateDeploymentConfig } from '../terraform/config';
-import { uploadCorsRule } from '../terraform/cors';
+import { sdkCorsRule, uploadCorsRule } from '../terraform/cors';
 import { launchBrowser } from '../test/e2e/browser';
 import { devSignIn, finishedItem, openPage } from '../test/e2e/page';
 import { startRgw } from '../test/support/rgw';
@@ -28,7 +28,7 @@ async function writeRandomFile(file: string, size: number): Promise<string> {
   for (let written = 0; written < size; ) {
     const chunk = randomBytes(Math.min(8 * MiB, size - written));
     hash.update(chunk);
-    if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     written += chunk.length;
   }
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     await s3.send(
       new PutBucketCorsCommand({
         Bucket: bucket,
-        CORSConfiguration: { CORSRules: [{ AllowedOrigins: rule.allowedOrigins, AllowedMethods: rule.allowedMethods, AllowedHeaders: rule.allowedHeaders, ExposeHeaders: rule.exposeHeaders, MaxAgeSeconds: rule.maxAgeSeconds }] },
+        CORSConfiguration: { CORSRules: [sdkCorsRule(rule)] },
       }),
     );
 

@@ -53,6 +53,25 @@ export function uploadCorsRule(config: DeploymentConfig, options: UploadCorsOpti
   };
 }
 
+/** The same rule with the AWS SDK's field names (`CORSRule` of `PutBucketCorsCommand`), for local buckets and tests. */
+export function sdkCorsRule(rule: UploadCorsRule): {
+  ID: string;
+  AllowedOrigins: string[];
+  AllowedMethods: string[];
+  AllowedHeaders: string[];
+  ExposeHeaders: string[];
+  MaxAgeSeconds: number;
+} {
+  return {
+    ID: rule.id,
+    AllowedOrigins: rule.allowedOrigins,
+    AllowedMethods: rule.allowedMethods,
+    AllowedHeaders: rule.allowedHeaders,
+    ExposeHeaders: rule.exposeHeaders,
+    MaxAgeSeconds: rule.maxAgeSeconds,
+  };
+}
+
 function checkAllowedHeaders(value: readonly string[]): readonly string[] {
   if (!Array.isArray(value) || value.length === 0 || value.some((h) => typeof h !== 'string' || h.trim() === '')) {
     throw new DeploymentConfigError(

@@ -18,7 +18,7 @@ import type { Page } from 'playwright-core';
 import { createApp } from '../../example-server/app';
 import { EMBEDDED_AUDIENCE } from '../../example-server/config';
 import { validateDeploymentConfig } from '../../terraform/config';
-import { uploadCorsRule } from '../../terraform/cors';
+import { sdkCorsRule, uploadCorsRule } from '../../terraform/cors';
 import { startDevIssuer, type DevIssuer } from '../../example-server/embedded/dev-issuer';
 import { describeWithRgw } from '../support/rgw';
 import { describeWithBrowser, launchBrowser, pngBytes, type Browser } from './browser';
@@ -68,14 +68,7 @@ describeWithRgw('upload page in Chromium against a verifying S3 (Ceph RGW)', (rg
     /** The Terraform stack's CORS rule for one origin, in the SDK's shape: what a deployed bucket would enforce. */
     function stackCorsRule(ruleOrigin: string, publicRead: boolean): CORSRule {
       const rule = uploadCorsRule(validateDeploymentConfig({ bucketName: bucket, allowedOrigins: [ruleOrigin], publicRead }));
-      return {
-        ID: `${rule.id}-${publicRead ? 'public' : 'private'}`,
-        AllowedOrigins: rule.allowedOrigins,
-        AllowedMethods: rule.allowedMethods,
-        AllowedHeaders: rule.allowedHeaders,
-        ExposeHeaders: rule.exposeHeaders,
-        MaxAgeSeconds: rule.maxAgeSeconds,
-      };
+      return { ...sdkCorsRule(rule), ID: `${rule.id}-${publicRead ? 'public' : 'private'}` };
     }
 
     beforeAll(async () => {

@@ -3,9 +3,8 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GetObjectAclCommand, GetObjectCommand, HeadObjectCommand, PutBucketCorsCommand } from '@aws-sdk/client-s3';
+import { GetObjectAclCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { DirectUploadOptions } from '../../middleware';
-import { DEFAULT_ALLOWED_HEADERS, DEFAULT_CORS_MAX_AGE_SECONDS } from '../../terraform/direct-upload-bucket';
 import { describeWithRgw, type RgwConnection } from '../support/rgw';
 import { startTestStack, TEST_ORIGIN, type TestStack } from '../support/stack';
 
@@ -42,24 +41,7 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
     // The dev issuer, an SDK client and a fresh bucket on RGW, as the integration tests use them.
     stack = await startTestStack('conformance', rgw);
     ({ bucket, client } = stack);
-    // The bucket's CORS becomes the rule the terraform stack deploys (terraform/direct-upload-bucket.ts), for one origin.
-    await client.send(
-      new PutBucketCorsCommand({
-        Bucket: bucket,
-        CORSConfiguration: {
-          CORSRules: [
-            {
-              ID: 'direct-upload',
-              AllowedOrigins: [TEST_ORIGIN],
-              AllowedMethods: ['PUT'],
-              AllowedHeaders: [...DEFAULT_ALLOWED_HEADERS],
-              ExposeHeaders: ['ETag'],
-              MaxAgeSeconds: DEFAULT_CORS_MAX_AGE_SECONDS,
-            },
-          ],
-        },
-      }),
-    );
+    // startTestStack gave the bucket the rule the terraform stack deploys (uploadCorsRule), for TEST_ORIGIN.
   });
 
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { startDevIssuer, type DevIssuer, type TokenRequest } from '../../example
 import { startLocalS3 } from '../../example-server/embedded/local-s3';
 import { directUpload, type DirectUploadOptions } from '../../middleware';
 import { validateDeploymentConfig } from '../../terraform/config';
-import { uploadCorsRule } from '../../terraform/cors';
+import { sdkCorsRule, uploadCorsRule } from '../../terraform/cors';
 
 export const TEST_AUDIENCE = 'https://uploads.test/api';
 export const TEST_ORIGIN = 'http://localhost:3000';
@@ -72,16 +72,7 @@ export async function createBucket(client: S3Client, bucket: string, origins: st
     new PutBucketCorsCommand({
       Bucket: bucket,
       CORSConfiguration: {
-        CORSRules: [
-          {
-            ID: rule.id,
-            AllowedOrigins: rule.allowedOrigins,
-            AllowedMethods: rule.allowedMethods,
-            AllowedHeaders: rule.allowedHeaders,
-            ExposeHeaders: rule.exposeHeaders,
-            MaxAgeSeconds: rule.maxAgeSeconds,
-          },
-        ],
+        CORSRules: [sdkCorsRule(rule)],
       },
     }),
   );
