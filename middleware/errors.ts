@@ -78,6 +78,17 @@ export class UnsupportedContentTypeError extends DirectUploadError {
   title = 'Content type not allowed';
 }
 
+/** The caller sent too many requests (429); for hosts that rate-limit in front of the router, with `sendProblem`. */
+export class RateLimitedError extends DirectUploadError {
+  status = 429;
+  code = 'rate_limited';
+  title = 'Too Many Requests';
+  constructor(message: string, retryAfterSeconds?: number) {
+    super(message);
+    if (retryAfterSeconds !== undefined) this.headers = { 'Retry-After': String(Math.max(0, Math.ceil(retryAfterSeconds))) };
+  }
+}
+
 /** S3 could not be reached or refused the server's own call (503); only routes that call S3 raise it. */
 export class StorageUnavailableError extends DirectUploadError {
   status = 503;

@@ -270,3 +270,23 @@ describe('options that shape the object', () => {
     await request(app).get('/health').expect(200, 'ok');
   });
 });
+
+describe('rate limiting in front of the router', () => {
+  it('a host limiter answers 429 problem+json with Retry-After through sendProblem', async () => {
+    const { sendProblem, RateLimitedError } = await import('../../middleware');
+    const app = express();
+    let used = 0;
+    // The smallest possible limiter: two requests, then refuse; real hosts use express-rate-limit with the same handler.
+    app.use('/uploads', (_req, res, next) => (++used > 2 ? sendProblem(res, new RateLimitedError('Too many upload requests; try again in 30 seconds.', 30)) : next()));
+    app.use(directUpload(stack.options()));
+    const token = await stack.token();
+    const ask = () => request(app).post('/uploads').set('Authorization', `Bearer ${token}`).send({ contentType: 'image/png', size: 3 });
+    expect((await ask()).status).toBe(200);
+    expect((await ask()).status).toBe(200);
+    const limited = await ask();
+    expect(limited.status).toBe(429);
+    expect(limited.headers['retry-after']).toBe('30');
+    expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(limited.body).toMatchObject({ status: 429, code: 'rate_limited' });
+  });
+});
