@@ -3,6 +3,7 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { AuthOptions } from 'express-oauth2-jwt-bearer';
 import type { Request, RequestHandler } from 'express';
 import { DirectUploadOptionsError } from './errors';
+import { MAX_PRESIGNED_TTL } from './presigner';
 import { parseContentTypePattern, type ContentTypePattern } from './policy/content-type';
 import { MAX_OBJECT_SIZE, MIN_PART_SIZE, MAX_PART_SIZE, MAX_SINGLE_PUT_SIZE } from './policy/parts';
 
@@ -133,7 +134,7 @@ export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
 export const DEFAULT_MIN_FILE_SIZE = 1;
 export const DEFAULT_EXPIRES_IN = 300;
 /** SigV4 presigned URLs cannot live longer than a week. */
-export const MAX_EXPIRES_IN = 7 * 24 * 60 * 60;
+export const MAX_EXPIRES_IN = MAX_PRESIGNED_TTL;
 export const DEFAULT_KEY_PREFIX = 'uploads/';
 export const DEFAULT_PATH = '/uploads';
 export const DEFAULT_MULTIPART_THRESHOLD = 100 * 1024 * 1024;

@@ -66,7 +66,7 @@ interface Credentials {
 }
 
 /** SigV4 presigned URLs cannot live longer than a week. */
-const MAX_PRESIGNED_TTL = 7 * 24 * 60 * 60;
+export const MAX_PRESIGNED_TTL = 7 * 24 * 60 * 60;
 /** Presigned S3 requests never sign the payload: the body is whatever the client streams. */
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 /**

@@ -9,7 +9,7 @@ import { MAX_SINGLE_PUT_SIZE, partLength, partPlan, type PartPlan } from './poli
 import type { Presigner } from './presigner';
 import type { Storage, StoredPart } from './storage';
 import { isJsonContentType, jsonBody } from './json-body';
-import { parseByteCount, readUploadRequest, type UploadRequest } from './upload-request';
+import { checkMaxFileSize, invalidFields, parseByteCount, readUploadRequest, type FieldError, type UploadRequest } from './upload-request';
 
 /** What the router needs besides its configuration; injected so it reads no globals. */
 export interface RouterDependencies {
@@ -188,10 +188,10 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
   /** Reads `{ key }` (and `uploadId` when asked) and checks that the key is in the caller's folder. */
   function readObjectRef(req: Request, source: unknown, withUploadId: boolean): { key: string; uploadId: string; caller: Caller } {
     const input = (typeof source === 'object' && source !== null ? source : {}) as Record<string, unknown>;
-    const errors: Array<{ field: string; detail: string }> = [];
+    const errors: FieldError[] = [];
     if (typeof input.key !== 'string' || input.key.length === 0 || input.key.length > 1024) errors.push({ field: 'key', detail: 'key must be the key the upload was given' });
     if (withUploadId && (typeof input.uploadId !== 'string' || !UPLOAD_ID.test(input.uploadId))) errors.push({ field: 'uploadId', detail: 'uploadId must be the id the upload was given' });
-    if (errors.length > 0) throw new InvalidRequestError(`Invalid or missing: ${errors.map((e) => e.field).join(', ')}.`, errors);
+    if (errors.length > 0) throw invalidFields(errors);
     const caller = callerOf(req);
     const key = input.key as string;
     // Keys are derived from the owner, so a key outside the caller's folder is someone else's (or nobody's).
@@ -207,7 +207,7 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
     if (size === undefined || size < 1) {
       throw new InvalidRequestError('size must be the total size in bytes that the upload was started with.', [{ field: 'size', detail: 'size must be a positive whole number' }]);
     }
-    if (size > config.maxFileSize) throw new FileTooLargeError(`The file is ${size} bytes; the limit is ${config.maxFileSize} bytes.`);
+    checkMaxFileSize(size, config);
     return partPlan(size, multipart.partSize);
   }
 

@@ -18,7 +18,7 @@ export const MAX_FILENAME_LENGTH = 255;
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const BASE64_MD5 = /^[A-Za-z0-9+/]{22}==$/;
 
-type FieldError = { field: string; detail: string };
+export type FieldError = { field: string; detail: string };
 
 function readString(source: Record<string, unknown>, field: string, errors: FieldError[]): string | undefined {
   const value = source[field];
@@ -45,6 +45,17 @@ function readSize(source: Record<string, unknown>, fromQuery: boolean, errors: F
     return undefined;
   }
   return value;
+}
+
+/** One 400 that names every bad field and says what is wrong with each. */
+export function invalidFields(errors: FieldError[]): InvalidRequestError {
+  const names = [...new Set(errors.map((e) => e.field))].join(', ');
+  return new InvalidRequestError(`Invalid or missing: ${names}. ${errors.map((e) => e.detail).join('; ')}.`, errors);
+}
+
+/** A declared size over `maxFileSize` is a 413. */
+export function checkMaxFileSize(size: number, config: Pick<Configuration, 'maxFileSize'>): void {
+  if (size > config.maxFileSize) throw new FileTooLargeError(`The file is ${size} bytes; the limit is ${config.maxFileSize} bytes.`);
 }
 
 /**
@@ -83,18 +94,13 @@ export function readUploadRequest(source: unknown, fromQuery: boolean, config: C
   const contentMD5 = readString(input, 'contentMD5', errors);
   if (contentMD5 !== undefined && !BASE64_MD5.test(contentMD5)) errors.push({ field: 'contentMD5', detail: 'contentMD5 must be the base64 MD5 digest of the file (24 characters)' });
 
-  if (errors.length > 0) {
-    const names = [...new Set(errors.map((e) => e.field))].join(', ');
-    throw new InvalidRequestError(`Invalid or missing: ${names}. ${errors.map((e) => e.detail).join('; ')}.`, errors);
-  }
+  if (errors.length > 0) throw invalidFields(errors);
   const checkedType = contentType as ContentType;
   if (!isContentTypeAllowed(checkedType, config.allowedContentTypes)) {
     const allowed = config.allowedContentTypes.map((p) => `${p.type}/${p.subtype}`).join(', ');
     throw new UnsupportedContentTypeError(`Content type "${checkedType.essence}" is not allowed. Allowed: ${allowed}.`);
   }
-  if (size !== undefined && size > config.maxFileSize) {
-    throw new FileTooLargeError(`The file is ${size} bytes; the limit is ${config.maxFileSize} bytes.`);
-  }
+  if (size !== undefined) checkMaxFileSize(size, config);
   if (size !== undefined && size < config.minFileSize) {
     throw new InvalidRequestError(`The file is ${size} bytes; the smallest accepted is ${config.minFileSize} bytes.`, [
       { field: 'size', detail: `size must be at least ${config.minFileSize}` },
