@@ -7,19 +7,17 @@ import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { loadSettings } from '../../example-server/config';
 import { startServer, type RunningServer } from '../../example-server/server';
+import { newmanCommand, POSTMAN_COLLECTION, POSTMAN_ENVIRONMENT, SAMPLE_FILE } from '../../example-server/try-it';
 
 jest.setTimeout(60_000);
 
 const ROOT = path.resolve(__dirname, '../..');
-const COLLECTION = 'example-server/postman_collection.json';
-const ENVIRONMENT = 'example-server/postman_environment.json';
-const SAMPLE = 'example-server/sample.jpg';
-/** The line README tells people to run from the repository root. */
-const README_NEWMAN = `npx newman run ${COLLECTION} -e ${ENVIRONMENT}`;
+const COLLECTION = POSTMAN_COLLECTION;
+const SAMPLE = SAMPLE_FILE;
 const NEWMAN_BIN = require.resolve('newman/bin/newman.js');
 
 const collection = JSON.parse(readFileSync(path.join(ROOT, COLLECTION), 'utf8'));
-const environment = JSON.parse(readFileSync(path.join(ROOT, ENVIRONMENT), 'utf8'));
+const environment = JSON.parse(readFileSync(path.join(ROOT, POSTMAN_ENVIRONMENT), 'utf8'));
 
 interface Item {
   name: string;
@@ -88,9 +86,10 @@ describe(COLLECTION, () => {
     expect(keys).not.toContain('token');
   });
 
-  it('is run in README with the exact newman line', () => {
-    expect(readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain(README_NEWMAN);
-    expect(readFileSync(path.join(ROOT, 'docs/example-server.md'), 'utf8')).toContain(README_NEWMAN);
+  it('is run in README and docs/example-server.md with the newman line `npm start` prints', () => {
+    expect(newmanCommand()).toBe(`npx newman run ${POSTMAN_COLLECTION} -e ${POSTMAN_ENVIRONMENT}`);
+    expect(readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain(newmanCommand());
+    expect(readFileSync(path.join(ROOT, 'docs/example-server.md'), 'utf8')).toContain(newmanCommand());
   });
 
   describe('run by newman against the embedded default', () => {
@@ -110,12 +109,12 @@ describe(COLLECTION, () => {
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
     });
 
-    /** README's line from the repository root, with only baseUrl moved to this run's free port. */
+    /** The newman line `npm start` prints (README's, plus this run's baseUrl), run from the repository root. */
     async function newman(extra: string[] = [], baseUrl = running.url): Promise<{ code: number; output: string; report: NewmanReport }> {
       const reportFile = path.join(dataDir, `newman-${Date.now()}.json`);
       const args = [
-        ...README_NEWMAN.split(' ').slice(3),
-        '--env-var', `baseUrl=${baseUrl}`,
+        // `npx newman run …` without npx: the same CLI, resolved from node_modules without npx's start-up.
+        ...newmanCommand(baseUrl).split(' ').slice(3),
         ...extra,
         '--reporters', 'cli,json', '--reporter-json-export', reportFile, '--color', 'off',
       ];
