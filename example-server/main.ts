@@ -1,6 +1,7 @@
 // Entry point of `npm start`: reads the settings, starts the server (and the embedded services), prints how to use it, stops on SIGTERM/SIGINT.
 import { DirectUploadOptionsError } from '../middleware';
 import { loadSettings, StartupConfigError, type RealSettings } from './config';
+import { curlExample, newmanCommand, SAMPLE_FILE } from './try-it';
 import { startServer, type RunningServer } from './server';
 
 const CURL_USER = 'curl';
@@ -34,11 +35,11 @@ async function banner(running: RunningServer): Promise<string> {
     const token = await issuer.issue({ sub: `dev|${CURL_USER}` });
     lines.push(
       '',
-      'Try it with curl (this token is valid for 1 hour; get another from the dev issuer, see docs/example-server.md):',
-      `  TOKEN='${token}'`,
-      '  FILE=photo.jpg',
-      `  UPLOAD_URL=$(curl -sf -H "Authorization: Bearer $TOKEN" "${running.url}${pageConfig.uploadsPath}?contentType=image/jpeg&size=$(wc -c < "$FILE" | tr -d ' ')" | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).uploadURL')`,
-      `  curl -f -T "$FILE" -H 'Content-Type: image/jpeg' "$UPLOAD_URL" && echo uploaded`,
+      `Try it with curl, pasted from the repository root (uploads ${SAMPLE_FILE}; the token is valid for 1 hour, see docs/example-server.md for another):`,
+      ...curlExample({ baseUrl: running.url, uploadsPath: pageConfig.uploadsPath, token }).map((line) => `  ${line}`),
+      '',
+      'Or run the Postman collection (sign-in, both upload flows, refusals) with newman, from the repository root:',
+      `  ${newmanCommand(running.url)}`,
     );
   } else {
     const { deployment, auth0 } = running.settings as RealSettings;
