@@ -1,5 +1,6 @@
 // Reads the example-server's settings from the environment (and the deployment config file) and decides real vs embedded mode.
 import path from 'node:path';
+import type { S3Connection } from '../dev/s3-connection';
 import { CONFIG_FILE_ENV, DeploymentConfigError, loadDeploymentConfig, resolveDeploymentConfigFile, type DeploymentConfig } from '../terraform/config';
 
 /** Every environment variable the example-server reads itself; bucket, region, origins and prefix are read by loadDeploymentConfig(). */
@@ -62,7 +63,7 @@ export interface RealSettings extends CommonSettings {
   mode: 'real';
   auth0: { issuerBaseURL: string; audience: string; clientId: string };
   /** Only for S3-compatible stores (MinIO, Ceph RGW...); AWS S3 needs neither. */
-  s3: { endpoint?: string; forcePathStyle: boolean };
+  s3: Pick<S3Connection, 'endpoint' | 'forcePathStyle'>;
 }
 
 export type ServerSettings = EmbeddedSettings | RealSettings;

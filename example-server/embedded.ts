@@ -3,8 +3,8 @@ import path from 'node:path';
 import { uploadCorsRule } from '../terraform/cors';
 import type { EmbeddedSettings } from './config';
 import { EMBEDDED_AUDIENCE } from './config';
-import { startDevIssuer, type DevIssuer } from './embedded/dev-issuer';
-import { startLocalS3, type LocalS3 } from './embedded/local-s3';
+import { startDevIssuer, type DevIssuer } from '../dev/issuer';
+import { startLocalS3, type LocalS3 } from '../dev/local-s3';
 
 export interface Embedded {
   s3: LocalS3;

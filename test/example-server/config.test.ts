@@ -4,9 +4,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
+import { S3Client } from '@aws-sdk/client-s3';
 import { createApp, s3OriginFor } from '../../example-server/app';
 import { DEFAULT_PORT, EMBEDDED_AUDIENCE, loadSettings, StartupConfigError, type RealSettings } from '../../example-server/config';
-import { startDevIssuer, type DevIssuer } from '../../example-server/embedded/dev-issuer';
+import { startDevIssuer, type DevIssuer } from '../../dev/issuer';
 import { startServer } from '../../example-server/server';
 
 const REAL = Object.freeze({
@@ -168,9 +169,17 @@ describe('real mode', () => {
     }
   });
 
-  it('computes the S3 origin as the presigner does (virtual-hosted for AWS, path-style endpoint otherwise)', async () => {
-    await expect(s3OriginFor('bucket-a', 'us-east-1', {})).resolves.toBe('https://bucket-a.s3.us-east-1.amazonaws.com');
-    await expect(s3OriginFor('bucket-a', 'us-east-1', { endpoint: 'http://127.0.0.1:4568', forcePathStyle: true })).resolves.toBe('http://127.0.0.1:4568');
+  it('computes the S3 origin from the router\'s own client, as the presigner does (virtual-hosted for AWS, path-style endpoint otherwise)', async () => {
+    // No credentials anywhere: the probe signs with placeholders, so start-up never asks the SDK's credential chain.
+    const aws = new S3Client({ region: 'us-east-1', credentials: () => Promise.reject(new Error('the probe must not resolve credentials')) });
+    const local = new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:4568', forcePathStyle: true });
+    try {
+      await expect(s3OriginFor(aws, 'bucket-a')).resolves.toBe('https://bucket-a.s3.us-east-1.amazonaws.com');
+      await expect(s3OriginFor(local, 'bucket-a')).resolves.toBe('http://127.0.0.1:4568');
+    } finally {
+      aws.destroy();
+      local.destroy();
+    }
   });
 });
 
@@ -186,8 +195,7 @@ describe('embedded composition', () => {
   const embeddedApp = (identityIssuer: DevIssuer) =>
     createApp({
       bucket: 'direct-upload-dev',
-      region: 'us-east-1',
-      s3: { endpoint: 'http://127.0.0.1:4568', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
+      s3: { region: 'us-east-1', endpoint: 'http://127.0.0.1:4568', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
       keyPrefix: 'uploads/',
       publicRead: false,
       policy: {},

@@ -1,10 +1,7 @@
 // Runs the shipped Postman collection (with its own test scripts) against the embedded default, so the walkthrough cannot rot.
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { loadSettings } from '../../example-server/config';
-import { startServer, type RunningServer } from '../../example-server/server';
+import { startEmbeddedServer, type EmbeddedServer } from '../support/embedded-server';
 
 const dir = path.resolve(__dirname, '../../example-server');
 const collection = JSON.parse(readFileSync(path.join(dir, 'postman_collection.json'), 'utf8'));
@@ -27,16 +24,13 @@ interface PostmanItem {
 const flatten = (items: PostmanItem[]): PostmanItem[] => items.flatMap((i) => (i.item ? flatten(i.item) : [i]));
 
 describe('example-server/postman_collection.json', () => {
-  let dataDir: string;
-  let running: RunningServer;
+  let running: EmbeddedServer;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'edu-postman-'));
-    running = await startServer(loadSettings({ PORT: '0', LOCAL_S3_PORT: '0', DEV_ISSUER_PORT: '0', DATA_DIR: dataDir }));
+    running = await startEmbeddedServer();
   });
   afterAll(async () => {
     await running?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it('is a v2.1 collection whose environment targets the embedded default', () => {
