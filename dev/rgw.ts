@@ -67,7 +67,9 @@ export function rgwAvailability(options: { install?: boolean } = {}): RgwAvailab
 function runScript(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     // stdin is closed and the daemons redirect their output, so 'close' fires when the script itself exits.
-    const child = spawn('bash', [RGW_SCRIPT, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own session: a Ctrl+C in the terminal reaches only the owner, whose orderly stop ends the daemons in order
+    // (signalled all at once, RGW waits 10 s or more on its OSD); the watchdog covers an owner that dies instead.
+    const child = spawn('bash', [RGW_SCRIPT, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

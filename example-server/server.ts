@@ -82,8 +82,8 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
         ...common,
         s3: embedded.s3,
         identity: { kind: 'dev', issuer: embedded.issuer },
-        // s3rver answers ListParts and AbortMultipartUpload with 405, so large files could never complete there.
-        multipart: false,
+        // s3rver answers ListParts and AbortMultipartUpload with 405, so large files could never complete there; RGW has both.
+        ...(embedded.s3.kind === 's3rver' ? { multipart: false } : {}),
       };
     } else {
       options = {

@@ -98,9 +98,25 @@ describe('loadSettings()', () => {
     }
   });
 
-  it('refuses multipart settings in embedded mode, whose local S3 cannot list or abort parts', () => {
-    expect(() => loadSettings({ MULTIPART_THRESHOLD: '64MiB' })).toThrow(/MULTIPART_THRESHOLD.*s3rver/);
+  it('refuses multipart settings on s3rver, which cannot list or abort parts, and points to LOCAL_S3=rgw', () => {
+    expect(() => loadSettings({ MULTIPART_THRESHOLD: '64MiB' })).toThrow(/MULTIPART_THRESHOLD.*s3rver.*LOCAL_S3=rgw/);
+    expect(() => loadSettings({ LOCAL_S3: 's3rver', MULTIPART_PART_SIZE: '8MiB' })).toThrow(/MULTIPART_PART_SIZE/);
     expect(loadSettings({ ...REAL, MULTIPART_THRESHOLD: '64MiB' }).policy.multipartThreshold).toBe(64 * 1024 * 1024);
+  });
+
+  it('runs the local S3 on s3rver by default, and on Ceph RGW with LOCAL_S3=rgw, where multipart starts above 5 MiB unless set', () => {
+    const byDefault = loadSettings({});
+    expect(byDefault.mode === 'embedded' && byDefault.localS3).toBe('s3rver');
+    expect(byDefault.policy.multipartThreshold).toBeUndefined();
+    const rgw = loadSettings({ LOCAL_S3: 'rgw' });
+    expect(rgw.mode === 'embedded' && rgw.localS3).toBe('rgw');
+    expect(rgw.policy.multipartThreshold).toBe(5 * 1024 * 1024);
+    expect(loadSettings({ LOCAL_S3: 'RGW', MULTIPART_THRESHOLD: '6MiB' }).policy.multipartThreshold).toBe(6 * 1024 * 1024);
+  });
+
+  it('refuses an unknown LOCAL_S3, and LOCAL_S3 in real mode, where it would be ignored', () => {
+    expect(() => loadSettings({ LOCAL_S3: 'minio' })).toThrow(/LOCAL_S3=minio is not a local S3: use "s3rver" \(the default\) or "rgw"/);
+    expect(() => loadSettings({ ...REAL, LOCAL_S3: 'rgw' })).toThrow(/LOCAL_S3 chooses the embedded mode's local S3/);
   });
 
   it('refuses embedded mode under NODE_ENV=production unless ALLOW_EMBEDDED_IN_PRODUCTION=true', () => {
