@@ -10,12 +10,12 @@ import path from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import { createApp } from '../example-server/app';
 import { EMBEDDED_AUDIENCE } from '../example-server/config';
-import { startDevIssuer } from '../example-server/embedded/dev-issuer';
+import { startDevIssuer } from '../dev/issuer';
 import { validateDeploymentConfig } from '../terraform/config';
 import { sdkCorsRule, uploadCorsRule } from '../terraform/cors';
-import { launchBrowser } from '../test/e2e/browser';
-import { devSignIn, finishedItem, openPage } from '../test/e2e/page';
-import { startRgw } from '../test/support/rgw';
+import { launchBrowser } from '../dev/chromium';
+import { devSignIn, finishedItem, openPage } from '../dev/page';
+import { startRgw } from '../dev/rgw';
 
 const MiB = 1024 * 1024;
 const SIZE = Number(process.argv[2] ?? 256) * MiB;
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'edu-page-bench-'));
   const rgw = await startRgw();
   const issuer = await startDevIssuer({ audience: EMBEDDED_AUDIENCE });
-  const credentials = { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey };
+  const { credentials } = rgw;
   const s3 = new S3Client({ endpoint: rgw.endpoint, region: rgw.region, forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
   const bucket = 'page-bench';
   const servers: http.Server[] = [];
@@ -66,8 +66,7 @@ async function main(): Promise<void> {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const { app } = await createApp({
         bucket,
-        region: rgw.region,
-        s3: { endpoint: rgw.endpoint, forcePathStyle: true, credentials },
+        s3: rgw,
         keyPrefix: 'uploads/',
         publicRead: false,
         policy: {

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { startDevIssuer } from '../example-server/embedded/dev-issuer';
+import { startDevIssuer } from '../dev/issuer';
 import { ROUTES } from './contract';
 import { startBenchServer, stopAll } from './processes';
 

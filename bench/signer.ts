@@ -3,7 +3,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { SignJWT, generateKeyPair, jwtVerify } from 'jose';
 import { Presigner, type PresignInput } from '../middleware';
-import { referencePresigner, urlDifference, type ReferenceTarget } from './signer-reference';
+import { referencePresigner, urlDifference, type ReferenceTarget } from '../dev/reference-signer';
 
 export interface SignerResult {
   /** Medians over blocks, in µs per call. */

@@ -1,21 +1,23 @@
 // Composes the example Express app: helmet with a CSP that allows the S3 origin, the static page, directUpload(), sign-in config, health.
 import path from 'node:path';
-import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import {
-  directUpload,
+  authenticationHandlers,
+  createRouter,
   InvalidRequestError,
   NotFoundError,
   parseOptions,
   Presigner,
   sendProblem,
+  Storage,
   toDirectUploadError,
   type DirectUploadOptions,
 } from '../middleware';
+import { isDevIssuer, type DevIssuer } from '../dev/issuer';
+import { s3ClientConfig, type S3Connection } from '../dev/s3-connection';
 import type { UploadPolicySettings } from './config';
-import { isDevIssuer, type DevIssuer } from './embedded/dev-issuer';
 
 /** Who signs users in: a real Auth0 tenant, or the development issuer running in this process. */
 export type Identity =
@@ -24,9 +26,8 @@ export type Identity =
 
 export interface AppOptions {
   bucket: string;
-  region: string;
-  /** S3 client settings: `endpoint` and `forcePathStyle` for S3-compatible stores, `credentials` when not from the environment. */
-  s3: S3ClientConfig;
+  /** Where the bucket is: its region, plus `endpoint` and `forcePathStyle` for S3-compatible stores, `credentials` when not from the environment. */
+  s3: S3Connection;
   keyPrefix: string;
   publicRead: boolean;
   policy: UploadPolicySettings;
@@ -35,7 +36,7 @@ export interface AppOptions {
   publicDir?: string;
   /** Parallel part uploads the page uses for multipart. It defaults to 4. */
   partConcurrency?: number;
-  /** Offer multipart uploads. It defaults to true; the embedded local S3 cannot do them, so embedded mode turns them off. */
+  /** Offer multipart uploads. It defaults to true; s3rver cannot list or abort parts, so embedded mode on s3rver turns them off. */
   multipart?: boolean;
 }
 
@@ -62,18 +63,18 @@ export const DEFAULT_PART_CONCURRENCY = 4;
 /** Development user names: short and URL-safe, so they read well in a `sub` claim and a log line. */
 const DEV_USER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Placeholder keys for the origin probe: signing is local and the URL is thrown away. */
+const PROBE_CREDENTIALS = Object.freeze({ accessKeyId: 'ORIGIN-PROBE', secretAccessKey: 'ORIGIN-PROBE' });
+
 /**
- * The origin presigned URLs point at, found by signing a throwaway URL with the same client settings the router
- * uses, so the CSP and the URLs can never disagree. Dummy credentials: signing is local and the URL is discarded.
+ * The origin presigned URLs point at, found by signing a throwaway URL with the router's own client configuration
+ * (endpoint, region, path style), so the CSP and the URLs can never disagree. Only the credentials are swapped for
+ * placeholders, so start-up never waits on the SDK's credential chain (an instance-metadata lookup, say).
  */
-export async function s3OriginFor(bucket: string, region: string, s3: S3ClientConfig): Promise<string> {
-  const client = new S3Client({ ...s3, region, credentials: { accessKeyId: 'ORIGIN-PROBE', secretAccessKey: 'ORIGIN-PROBE' } });
-  try {
-    const url = await new Presigner(client, bucket).presign({ method: 'PUT', key: 'probe', expiresIn: 1, signingDate: new Date() });
-    return new URL(url).origin;
-  } finally {
-    client.destroy();
-  }
+export async function s3OriginFor(client: S3Client, bucket: string): Promise<string> {
+  const probe = { config: { ...client.config, credentials: async () => PROBE_CREDENTIALS } } as unknown as S3Client;
+  const url = await new Presigner(probe, bucket).presign({ method: 'PUT', key: 'probe', expiresIn: 1, signingDate: new Date() });
+  return new URL(url).origin;
 }
 
 function directUploadOptions(options: AppOptions): DirectUploadOptions {
@@ -88,8 +89,8 @@ function directUploadOptions(options: AppOptions): DirectUploadOptions {
       : undefined;
   return {
     bucket: options.bucket,
-    region: options.region,
-    s3: options.s3,
+    region: options.s3.region,
+    s3: s3ClientConfig(options.s3),
     auth,
     keyPrefix: options.keyPrefix,
     ...(options.publicRead ? { acl: 'public-read' as const } : {}),
@@ -122,11 +123,14 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
   if (identity.kind === 'dev' && !isDevIssuer(identity.issuer)) {
     throw new Error('identity.kind "dev" needs the DevIssuer object returned by startDevIssuer() in this process.');
   }
-  const uploadOptions = directUploadOptions(options);
-  // Validate once up front to learn the effective limits for the page; directUpload() validates the same options.
-  const effective = parseOptions(uploadOptions);
-  effective.s3.destroy();
-  const s3Origin = await s3OriginFor(options.bucket, options.region, options.s3);
+  // Parsed once: the router, the page's limits and the CSP's S3 origin all come from this one configuration and its one S3 client.
+  const effective = parseOptions(directUploadOptions(options));
+  const uploads = createRouter(effective, {
+    presigner: new Presigner(effective.s3, effective.bucket),
+    storage: new Storage(effective.s3, effective.bucket),
+    authenticate: authenticationHandlers(effective),
+  });
+  const s3Origin = await s3OriginFor(effective.s3, effective.bucket);
   const auth0Origin = identity.kind === 'auth0' ? new URL(identity.issuerBaseURL).origin : undefined;
 
   const pageConfig: PageConfig = {
@@ -175,7 +179,7 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
     app.post('/dev-login', express.json({ limit: '1kb' }), devLogin(identity.issuer));
   }
 
-  app.use(directUpload(uploadOptions));
+  app.use(uploads);
 
   app.use(express.static(options.publicDir ?? DEFAULT_PUBLIC_DIR));
   if (identity.kind === 'auth0') {

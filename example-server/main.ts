@@ -1,6 +1,6 @@
 // Entry point of `npm start`: reads the settings, starts the server (and the embedded services), prints how to use it, stops on SIGTERM/SIGINT.
 import { DirectUploadOptionsError } from '../middleware';
-import { loadSettings, StartupConfigError, type RealSettings } from './config';
+import { loadSettings, SERVER_ENV, StartupConfigError, type RealSettings } from './config';
 import { curlExample, newmanCommand, SAMPLE_FILE } from './try-it';
 import { startServer, type RunningServer } from './server';
 
@@ -27,8 +27,12 @@ async function banner(running: RunningServer): Promise<string> {
   ];
   if (running.embedded) {
     const { s3, issuer } = running.embedded;
+    const threshold = running.settings.policy.multipartThreshold;
     lines.push(
-      `  local S3       ${s3.endpoint}   bucket ${running.bucket} (s3rver, pid ${s3.pid}, access key ${s3.credentials.accessKeyId})`,
+      `  local S3       ${s3.endpoint}   bucket ${running.bucket} (${s3.description}; access key ${s3.credentials.accessKeyId})`,
+      s3.kind === 'rgw' && threshold !== undefined
+        ? `  multipart      above ${formatBytes(threshold)} (${SERVER_ENV.multipartThreshold}); RGW verifies every signature`
+        : `  multipart      off: s3rver cannot list or abort parts, and accepts any signature (${SERVER_ENV.localS3}=rgw runs Ceph RGW instead)`,
       `  dev issuer     ${issuer.url}   (tokens: POST ${issuer.tokenEndpoint} {"sub":"alice"})`,
     );
     lines.push(`  deployment     ${running.settings.deploymentFile ?? 'environment variables and defaults (no config file)'}`);

@@ -80,17 +80,15 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
       embedded = await startEmbedded(settings, pageOrigins);
       options = {
         ...common,
-        region: embedded.s3.region,
-        s3: { endpoint: embedded.s3.endpoint, forcePathStyle: true, credentials: embedded.s3.credentials },
+        s3: embedded.s3,
         identity: { kind: 'dev', issuer: embedded.issuer },
-        // s3rver answers ListParts and AbortMultipartUpload with 405, so large files could never complete there.
-        multipart: false,
+        // s3rver answers ListParts and AbortMultipartUpload with 405, so large files could never complete there; RGW has both.
+        ...(embedded.s3.kind === 's3rver' ? { multipart: false } : {}),
       };
     } else {
       options = {
         ...common,
-        region: settings.deployment.region,
-        s3: { ...(settings.s3.endpoint ? { endpoint: settings.s3.endpoint } : {}), forcePathStyle: settings.s3.forcePathStyle },
+        s3: { region: settings.deployment.region, ...settings.s3 },
         identity: { kind: 'auth0', ...settings.auth0 },
       };
     }

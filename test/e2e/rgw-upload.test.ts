@@ -11,7 +11,7 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutBucketCorsCommand,
-  S3Client,
+  type S3Client,
   type CORSRule,
 } from '@aws-sdk/client-s3';
 import type { Page } from 'playwright-core';
@@ -19,10 +19,13 @@ import { createApp } from '../../example-server/app';
 import { EMBEDDED_AUDIENCE } from '../../example-server/config';
 import { validateDeploymentConfig } from '../../terraform/config';
 import { sdkCorsRule, uploadCorsRule } from '../../terraform/cors';
-import { startDevIssuer, type DevIssuer } from '../../example-server/embedded/dev-issuer';
+import { launchBrowser, type Browser } from '../../dev/chromium';
+import { startDevIssuer, type DevIssuer } from '../../dev/issuer';
+import { cspViolations, devSignIn, finishedItem, instrument, openPage, pickFiles } from '../../dev/page';
+import { pngBytes } from '../../dev/png';
+import { s3Client } from '../../dev/s3-connection';
 import { describeWithRgw } from '../support/rgw';
-import { describeWithBrowser, launchBrowser, pngBytes, type Browser } from './browser';
-import { cspViolations, devSignIn, finishedItem, instrument, openPage, pickFiles } from './page';
+import { describeWithBrowser } from './browser';
 
 jest.setTimeout(120_000);
 
@@ -40,7 +43,6 @@ describeWithRgw('upload page in Chromium against a verifying S3 (Ceph RGW)', (rg
     const sites: Array<{ server: http.Server; origin: string }> = [];
     let origin: string;
     let publicOrigin: string;
-    const credentials = () => ({ accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey });
 
     async function site(publicRead: boolean): Promise<string> {
       // Listen first: the bucket's CORS rule must name the page's exact origin, port included.
@@ -51,8 +53,7 @@ describeWithRgw('upload page in Chromium against a verifying S3 (Ceph RGW)', (rg
       sites.push({ server, origin: siteOrigin });
       const { app } = await createApp({
         bucket,
-        region: rgw.region,
-        s3: { endpoint: rgw.endpoint, forcePathStyle: true, credentials: credentials() },
+        s3: rgw,
         keyPrefix: 'uploads/',
         publicRead,
         // 5 MiB is the smallest threshold and part size S3 allows, so multipart needs only a 12-16 MiB file.
@@ -72,14 +73,7 @@ describeWithRgw('upload page in Chromium against a verifying S3 (Ceph RGW)', (rg
     }
 
     beforeAll(async () => {
-      s3 = new S3Client({
-        endpoint: rgw.endpoint,
-        region: rgw.region,
-        forcePathStyle: true,
-        credentials: credentials(),
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-      });
+      s3 = s3Client(rgw);
       issuer = await startDevIssuer({ audience: EMBEDDED_AUDIENCE });
       origin = await site(false);
       publicOrigin = await site(true);

@@ -1,30 +1,27 @@
 // The upload page in Debian Chromium against the embedded default: dev login, real files through the picker, bytes checked in the local S3.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Page } from 'playwright-core';
+import { launchBrowser, type Browser } from '../../dev/chromium';
+import { cspViolations, devSignIn, finishedItem, instrument, openPage, pickFiles, progressSeen } from '../../dev/page';
+import { pngBytes } from '../../dev/png';
+import { s3Client } from '../../dev/s3-connection';
 import { loadSettings } from '../../example-server/config';
 import { startServer, type RunningServer } from '../../example-server/server';
-import { describeWithBrowser, launchBrowser, pngBytes, type Browser } from './browser';
-import { cspViolations, devSignIn, finishedItem, instrument, openPage, pickFiles, progressSeen } from './page';
+import { startEmbeddedServer, type EmbeddedServer } from '../support/embedded-server';
+import { describeWithBrowser } from './browser';
 
 jest.setTimeout(60_000);
 
 describeWithBrowser('upload page in Chromium, embedded default', () => {
-  let dataDir: string;
-  let running: RunningServer;
+  let running: EmbeddedServer;
   let browser: Browser;
   let s3: S3Client;
   let page: Page;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'edu-e2e-'));
-    // Free ports everywhere, and a small size limit so the 413 case needs no huge file.
-    const settings = loadSettings({ PORT: '0', LOCAL_S3_PORT: '0', DEV_ISSUER_PORT: '0', DATA_DIR: dataDir, MAX_FILE_SIZE: '1MiB' });
-    running = await startServer(settings);
-    const local = running.embedded!.s3;
-    s3 = new S3Client({ endpoint: local.endpoint, region: local.region, forcePathStyle: true, credentials: local.credentials });
+    // A small size limit, so the 413 case needs no huge file.
+    running = await startEmbeddedServer({ MAX_FILE_SIZE: '1MiB' });
+    s3 = s3Client(running.embedded!.s3);
     browser = await launchBrowser();
   });
 
@@ -32,7 +29,6 @@ describeWithBrowser('upload page in Chromium, embedded default', () => {
     await browser?.close();
     s3?.destroy();
     await running?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   beforeEach(async () => {

@@ -1,12 +1,11 @@
 // Runs the shipped Postman collection with newman (Postman's own command-line runner), as README says, against the embedded default.
 import { execFile } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { loadSettings } from '../../example-server/config';
-import { startServer, type RunningServer } from '../../example-server/server';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { s3Client } from '../../dev/s3-connection';
+import { startEmbeddedServer, type EmbeddedServer } from '../support/embedded-server';
 import { newmanCommand, POSTMAN_COLLECTION, POSTMAN_ENVIRONMENT, SAMPLE_FILE } from '../../example-server/try-it';
 
 jest.setTimeout(60_000);
@@ -93,25 +92,21 @@ describe(COLLECTION, () => {
   });
 
   describe('run by newman against the embedded default', () => {
-    let dataDir: string;
-    let running: RunningServer;
+    let running: EmbeddedServer;
     let s3: S3Client;
 
     beforeAll(async () => {
-      dataDir = await mkdtemp(path.join(os.tmpdir(), 'edu-postman-'));
-      running = await startServer(loadSettings({ PORT: '0', LOCAL_S3_PORT: '0', DEV_ISSUER_PORT: '0', DATA_DIR: dataDir }));
-      const local = running.embedded!.s3;
-      s3 = new S3Client({ endpoint: local.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: local.credentials });
+      running = await startEmbeddedServer();
+      s3 = s3Client(running.embedded!.s3);
     });
     afterAll(async () => {
       s3?.destroy();
       await running?.stop();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
     });
 
     /** The newman line `npm start` prints (README's, plus this run's baseUrl), run from the repository root. */
     async function newman(extra: string[] = [], baseUrl = running.url): Promise<{ code: number; output: string; report: NewmanReport }> {
-      const reportFile = path.join(dataDir, `newman-${Date.now()}.json`);
+      const reportFile = path.join(running.dataDir, `newman-${Date.now()}.json`);
       const args = [
         // `npx newman run …` without npx: the same CLI, resolved from node_modules without npx's start-up.
         ...newmanCommand(baseUrl).split(' ').slice(3),

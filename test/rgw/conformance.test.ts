@@ -5,8 +5,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetObjectAclCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { DirectUploadOptions } from '../../middleware';
-import { describeWithRgw, type RgwConnection } from '../support/rgw';
-import { startTestStack, TEST_ORIGIN, type TestStack } from '../support/stack';
+import type { LocalS3Connection } from '../../dev/s3-connection';
+import { describeWithRgw } from '../support/rgw';
+import { startUploadServices, TEST_ORIGIN, type UploadServices } from '../support/upload-services';
 
 /** One row of the conformance table: what was sent (to S3 through a presigned URL, or to a route), and the answer. */
 interface Row {
@@ -29,24 +30,24 @@ function toMarkdown(rows: Row[]): string {
   return lines.join('\n');
 }
 
-describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph RGW)', (rgw: RgwConnection) => {
+describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph RGW)', (rgw: LocalS3Connection) => {
   const rows: Row[] = [];
   const servers: Server[] = [];
-  let stack: TestStack;
+  let services: UploadServices;
   // Set in beforeAll; the tests read them through these short names.
   let bucket: string;
-  let client: TestStack['client'];
+  let client: UploadServices['client'];
 
   beforeAll(async () => {
     // The dev issuer, an SDK client and a fresh bucket on RGW, as the integration tests use them.
-    stack = await startTestStack('conformance', rgw);
-    ({ bucket, client } = stack);
-    // startTestStack gave the bucket the rule the terraform stack deploys (uploadCorsRule), for TEST_ORIGIN.
+    services = await startUploadServices('conformance', rgw);
+    ({ bucket, client } = services);
+    // startUploadServices gave the bucket the rule the Terraform stack deploys (uploadCorsRule), for TEST_ORIGIN.
   });
 
   afterAll(async () => {
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-    await stack?.stop();
+    await services?.stop();
     if (rows.length > 0) {
       const table = toMarkdown(rows);
       console.log(`Conformance against ${rgw.endpoint}:\n${table}`);
@@ -57,7 +58,7 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
 
   /** A real express app with directUpload() mounted, listening on loopback like a deployed server. */
   async function serve(overrides: Partial<DirectUploadOptions> = {}): Promise<string> {
-    const app = stack.app(overrides);
+    const app = services.app(overrides);
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -81,7 +82,7 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
     const res = await fetch(`${base}${path}`, {
       method,
       headers: {
-        Authorization: `Bearer ${await stack.token('auth0|conformance')}`,
+        Authorization: `Bearer ${await services.token('auth0|conformance')}`,
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Starts and stops a throwaway single-node Ceph RADOS Gateway on 127.0.0.1: a verifying S3 for the test suite.
+# Starts and stops a throwaway single-node Ceph RADOS Gateway on 127.0.0.1: a verifying S3 for the test suite, the bench and `LOCAL_S3=rgw npm start`.
 #
-#   bash test/rgw/rgw.sh start DIR   # prints {"endpoint":...,"region":...,"accessKeyId":...,"secretAccessKey":...,"dir":...}
-#   bash test/rgw/rgw.sh stop DIR    # ends the daemons recorded in DIR and removes DIR
+#   bash dev/rgw.sh start DIR   # prints {"endpoint":...,"region":...,"accessKeyId":...,"secretAccessKey":...,"dir":...}
+#   bash dev/rgw.sh stop DIR    # ends the daemons recorded in DIR and removes DIR
 #
 # Everything (config, mon store, memstore OSD, logs, pid files, admin sockets, run dir) lives under DIR,
 # and every ceph tool gets --conf DIR/ceph.conf, so /etc/ceph and /var/lib/ceph are never touched.
@@ -122,7 +122,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 write_config() {
   cat >"$DIR/ceph.conf" <<EOF
-# Throwaway single-node cluster written by test/rgw/rgw.sh; everything stays under $DIR.
+# Throwaway single-node cluster written by dev/rgw.sh; everything stays under $DIR.
 [global]
 fsid = $FSID
 mon host = v2:127.0.0.1:$MON_PORT

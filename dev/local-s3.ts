@@ -1,6 +1,7 @@
-// Starts a local S3-compatible server (s3rver) in a child process, for the embedded default and the tests.
+// Starts a local S3-compatible server (s3rver) in a child process, for the embedded default, the tests and the bench.
 import { fork } from 'node:child_process';
 import path from 'node:path';
+import type { LocalS3Connection } from './s3-connection';
 
 export interface LocalS3Options {
   /** Folder that holds the buckets' objects; it survives restarts. */
@@ -25,11 +26,9 @@ export interface LocalCorsRule {
   maxAgeSeconds?: number;
 }
 
-export interface LocalS3 {
-  endpoint: string;
-  region: string;
-  credentials: { accessKeyId: string; secretAccessKey: string };
-  pid: number;
+/** A running s3rver: its connection (path-style, fixed keys) plus its process. */
+export interface LocalS3 extends LocalS3Connection {
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -58,6 +57,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     endpoint: `http://${host}:${ready.port}`,
     region: 'us-east-1',
     credentials: LOCAL_S3_CREDENTIALS,
+    forcePathStyle: true,
     pid: child.pid as number,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -1,4 +1,4 @@
-// Drives the upload page the way a person does (sign in, pick files) and records what it shows, for the browser tests.
+// Drives the upload page the way a person does (sign in, pick files) and records what it shows, for the browser tests and the page bench.
 import type { Page } from 'playwright-core';
 
 export interface PickedFile {
