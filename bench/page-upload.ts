@@ -13,8 +13,7 @@ import { EMBEDDED_AUDIENCE } from '../example-server/config';
 import { startDevIssuer } from '../example-server/embedded/dev-issuer';
 import { validateDeploymentConfig } from '../terraform/config';
 import { sdkCorsRule, uploadCorsRule } from '../terraform/cors';
-import { launchBrowser } from '../test/e2e/browser';
-import { devSignIn, finishedItem, openPage } from '../test/e2e/page';
+import { chromium } from 'playwright-core';
 import { startRgw } from '../test/support/rgw';
 
 const MiB = 1024 * 1024;
@@ -52,7 +51,11 @@ async function main(): Promise<void> {
   const s3 = new S3Client({ endpoint: rgw.endpoint, region: rgw.region, forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
   const bucket = 'page-bench';
   const servers: http.Server[] = [];
-  const browser = await launchBrowser();
+  // The project's standard flags: headless, no sandbox, no background traffic (as test/e2e launches it).
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
   try {
     const file = path.join(dir, 'video.png');
     console.error(`writing ${SIZE / MiB} MiB test file…`);
@@ -98,18 +101,24 @@ async function main(): Promise<void> {
     // Alternate the two modes so machine noise falls on both alike.
     for (let round = 0; round < ROUNDS; round++) {
       for (const mode of ['multipart', 'single'] as const) {
-        const page = await browser.context.newPage();
-        await openPage(page, origins[mode]);
-        await devSignIn(page, `bench-${mode}`);
+        const page = await browser.newPage();
+        await page.goto(origins[mode]);
+        await page.waitForSelector('body[data-ready="true"]');
+        // The development sign-in, as a person does it.
+        await page.getByLabel('User name').fill(`bench-${mode}`);
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+        await page.locator('#account-name', { hasText: `bench-${mode}` }).waitFor();
         const started = Date.now();
         await page.setInputFiles('#file-input', file);
-        const result = await finishedItem(page, 'video.png', 600_000);
+        const item = page.locator('#uploads > li[data-state=done], #uploads > li[data-state=error], #uploads > li[data-state=cancelled]');
+        await item.waitFor({ timeout: 600_000 });
         const seconds = (Date.now() - started) / 1000;
-        if (result.state !== 'done' || !result.key) throw new Error(`${mode} upload failed: ${result.message}`);
-        const stored = await objectSha256(s3, bucket, result.key);
+        const key = await item.getAttribute('data-key');
+        if ((await item.getAttribute('data-state')) !== 'done' || !key) throw new Error(`${mode} upload failed: ${await item.locator('.message').textContent()}`);
+        const stored = await objectSha256(s3, bucket, key);
         if (stored !== expected) throw new Error(`${mode}: stored object differs from the file (SHA-256)`);
         // RGW's memstore keeps objects in RAM: free each one once checked.
-        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: result.key }));
+        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
         runs[mode].push(seconds);
         console.error(`round ${round + 1} ${mode}: ${seconds.toFixed(2)} s, ${(SIZE / MiB / seconds).toFixed(1)} MiB/s, SHA-256 ok`);
         await page.close();

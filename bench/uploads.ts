@@ -7,9 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ROUTES } from './contract';
 import type { MeterReading } from './meter';
-import { forgetTempDir, removeOnExit, type BenchServer } from './processes';
+import { ROUTES, removeOnExit, type BenchServer } from './processes';
 import { median } from './route-cost';
 
 export type UploadMode = 'direct' | 'proxied';
@@ -74,10 +73,7 @@ async function writeTestFile(file: string, size: number): Promise<void> {
   }
 }
 
-interface Reply {
-  status: number;
-  body: string;
-}
+type Reply = { status: number; body: string };
 
 /** Sends a request whose body is produced by `send`, and collects the response. */
 function request(url: string, method: string, headers: Record<string, string | number>, send: (req: http.ClientRequest) => Promise<void>, viaAgent = true): Promise<Reply> {
@@ -100,7 +96,7 @@ function request(url: string, method: string, headers: Record<string, string | n
 async function uploadDirect(server: BenchServer, token: string, file: string, size: number): Promise<string> {
   const ask = JSON.stringify({ filename: 'bench.bin', contentType: 'application/octet-stream', size });
   const presign = await request(
-    server.url(ROUTES.presign),
+    server.url(ROUTES.uploads),
     'POST',
     { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(ask) },
     async (req) => void req.end(ask),
@@ -188,7 +184,6 @@ export async function measureUploads(servers: Record<UploadMode, BenchServer>, s
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
-    forgetTempDir(dir);
     agent.destroy();
   }
 
