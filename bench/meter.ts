@@ -28,8 +28,7 @@ class SocketTally {
   track(socket: Socket): void {
     this.base.set(socket, this.count(socket));
     socket.once('close', () => {
-      const start = this.base.get(socket);
-      if (start !== undefined) this.closed += this.count(socket) - start;
+      this.closed += this.count(socket) - (this.base.get(socket) as number);
       this.base.delete(socket);
     });
   }
@@ -39,11 +38,7 @@ class SocketTally {
     for (const socket of this.base.keys()) this.base.set(socket, this.count(socket));
   }
 
-  total(): number {
-    let sum = this.closed;
-    for (const [socket, start] of this.base) sum += this.count(socket) - start;
-    return sum;
-  }
+  total = (): number => [...this.base].reduce((sum, [socket, start]) => sum + this.count(socket) - start, this.closed);
 }
 
 /**

@@ -110,26 +110,16 @@ async function main(): Promise<void> {
       }
     }
     const mibPerSecond = (mode: Mode) => SIZE / MiB / median(runs[mode]);
-    const results = {
-      machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, s3: 'Ceph RGW 16.2 (memstore) on 127.0.0.1' },
-      date: new Date().toISOString(),
-      sizeMiB: SIZE / MiB,
-      rounds: ROUNDS,
-      partSizeMiB: 8,
-      partConcurrency: 4,
-      seconds: runs,
-      medianMiBPerSecond: { multipart: mibPerSecond('multipart'), single: mibPerSecond('single') },
-      multipartOverSingle: mibPerSecond('multipart') / mibPerSecond('single'),
-    };
+    const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, s3: 'Ceph RGW 16.2 (memstore) on 127.0.0.1' };
+    const medianMiBPerSecond = { multipart: mibPerSecond('multipart'), single: mibPerSecond('single') };
+    const results = { machine, date: new Date().toISOString(), sizeMiB: SIZE / MiB, rounds: ROUNDS, partSizeMiB: 8, partConcurrency: 4, seconds: runs, medianMiBPerSecond, multipartOverSingle: medianMiBPerSecond.multipart / medianMiBPerSecond.single };
     await writeFile(path.join(__dirname, 'page-results.json'), `${JSON.stringify(results, null, 2)}\n`);
     console.log(`${SIZE / MiB} MiB through the page, median of ${ROUNDS}: multipart ${results.medianMiBPerSecond.multipart.toFixed(1)} MiB/s, single PUT ${results.medianMiBPerSecond.single.toFixed(1)} MiB/s, ratio ${results.multipartOverSingle.toFixed(2)}×`);
   } finally {
     await browser.close();
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-    await issuer.stop();
+    await Promise.all([...servers.map((server) => new Promise((resolve) => server.close(resolve))), issuer.stop()]);
     s3.destroy();
-    await rgw.stop();
-    await rm(dir, { recursive: true, force: true });
+    await Promise.all([rgw.stop(), rm(dir, { recursive: true, force: true })]);
   }
 }
 

@@ -36,10 +36,8 @@ export function forkBench(file: string, env: Record<string, string> = {}, execAr
 /** Ends a child and waits for it: SIGTERM first, SIGKILL if it lingers. */
 export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
+  await new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'));
   clearTimeout(timer);
 }
 

@@ -16,32 +16,13 @@ export const CASES: RouteCase[] = (['GET', 'POST'] as const).flatMap((method) =>
   ),
 );
 
-export interface RouteSummary {
-  /** Medians over rounds. */
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** App server CPU (all threads) per answered request, in µs: less sensitive than req/s to other tenants. */
-  cpuUsPerRequest: number;
-  perRound: number[];
-}
+/** Medians over rounds. cpuUsPerRequest: the app server's CPU (all threads), less sensitive than req/s to other tenants. */
+export type RouteSummary = { requestsPerSecond: number; p50Ms: number; p99Ms: number; cpuUsPerRequest: number; perRound: number[] };
 
 /** presign ÷ no-op of the same method and authentication: the median of per-round req/s ratios, their range, and by CPU. */
-export interface RouteRatio {
-  method: 'GET' | 'POST';
-  authenticated: boolean;
-  median: number;
-  perRound: number[];
-  byCpu: number;
-}
+export type RouteRatio = { method: 'GET' | 'POST'; authenticated: boolean; median: number; perRound: number[]; byCpu: number };
 
-export interface RouteCostResult {
-  connections: number;
-  secondsPerRun: number;
-  rounds: number;
-  summary: Record<string, RouteSummary>;
-  ratios: RouteRatio[];
-}
+export type RouteCostResult = { connections: number; secondsPerRun: number; rounds: number; summary: Record<string, RouteSummary>; ratios: RouteRatio[] };
 
 export const median = (values: number[]): number => {
   const sorted = [...values].sort((x, y) => x - y);
@@ -86,13 +67,8 @@ export async function measureRouteCost(
   }
   const summary: Record<string, RouteSummary> = {};
   for (const [name, mine] of runs) {
-    summary[name] = {
-      requestsPerSecond: median(mine.map((r) => r.rps)),
-      p50Ms: median(mine.map((r) => r.p50)),
-      p99Ms: median(mine.map((r) => r.p99)),
-      cpuUsPerRequest: median(mine.map((r) => r.cpuUs)),
-      perRound: mine.map((r) => r.rps),
-    };
+    const mid = (value: (run: (typeof mine)[number]) => number) => median(mine.map(value));
+    summary[name] = { requestsPerSecond: mid((r) => r.rps), p50Ms: mid((r) => r.p50), p99Ms: mid((r) => r.p99), cpuUsPerRequest: mid((r) => r.cpuUs), perRound: mine.map((r) => r.rps) };
   }
   const ratios = CASES.filter((c) => c.route === 'uploads').map((c): RouteRatio => {
     const [presign, noop] = [summary[c.name], summary[c.name.replace('uploads', 'noop')]];

@@ -1,5 +1,5 @@
 // `npm run bench`: starts the local S3, the dev issuer and the app server children, runs the three parts, writes results and chart.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -28,34 +28,21 @@ const SIZES = (process.env.BENCH_SIZES_MIB ?? '1,64,512').split(',').map((mib) =
 const repetitions = (size: number): number => (size <= 8 * MiB ? 5 : size <= 128 * MiB ? 3 : 2);
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
-interface Results {
-  machine: { nproc: number; cpuModel: string; node: string; platform: string; date: string; commit: string };
-  signer?: SignerResult;
-  routes?: RouteCostResult;
-  uploads?: UploadResult;
-}
+type Results = { machine: { nproc: number; cpuModel: string; node: string; platform: string; date: string; commit: string }; signer?: SignerResult; routes?: RouteCostResult; uploads?: UploadResult };
 
 function machine(): Results['machine'] {
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: __dirname, encoding: 'utf8' }).trim();
-  } catch {
-    // Not a git checkout: the commit is only informative.
-  }
+  // Outside a git checkout the commit is 'unknown': it is only informative.
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: __dirname, encoding: 'utf8' }).stdout?.trim() || 'unknown';
   const platform = `${os.type()} ${os.release()} ${os.arch()}, ${Math.round(os.totalmem() / 1024 ** 3)} GiB`;
   return { nproc: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, platform, date: new Date().toISOString(), commit };
 }
 
 async function measureSigner(): Promise<SignerResult> {
   const child = forkBench('signer.ts');
-  try {
-    return await new Promise<SignerResult>((resolve, reject) => {
-      child.once('message', resolve);
-      child.once('exit', (code) => reject(new Error(`signer bench exited (code ${code}) without a result`)));
-    });
-  } finally {
-    await stopChild(child);
-  }
+  const result = new Promise<SignerResult>((resolve, reject) => {
+    child.once('message', resolve).once('exit', (code) => reject(new Error(`signer bench exited (code ${code}) without a result`)));
+  });
+  return result.finally(() => stopChild(child));
 }
 
 const pass = (ok: boolean): string => (ok ? 'met' : '**missed**');
@@ -77,7 +64,7 @@ function report({ machine: m, signer, routes, uploads }: Results): string {
       const target = r.method === 'GET' ? TARGETS.getOverNoop : TARGETS.postOverNoop;
       const verdict = r.authenticated ? `≥ ${target}: ${pass(r.median >= target)}` : '';
       const range = `${Math.min(...r.perRound).toFixed(2)}–${Math.max(...r.perRound).toFixed(2)}`;
-      lines.push(row(`${r.method}, ${r.authenticated ? 'RS256 JWT' : 'no auth'}`, r.median.toFixed(2), range, r.byCpu.toFixed(2), verdict));
+      lines.push(row(`${r.method}, ${r.authenticated ? "RS256 JWT" : "no auth"}`, r.median.toFixed(3), range, r.byCpu.toFixed(2), verdict));
     }
     lines.push('');
   }

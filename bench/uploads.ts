@@ -14,37 +14,24 @@ import { median } from './route-cost';
 export type UploadMode = 'direct' | 'proxied';
 const MODES: UploadMode[] = ['direct', 'proxied'];
 
+/** Medians over runs; clientMs is client-side time. peakRss: the highest over runs; rssGrowth: the most RSS rose in a window. */
 export interface UploadSummary {
   mode: UploadMode;
   size: number;
   runs: number;
-  /** Medians over runs. */
   bytesReceived: number;
   bytesSentToS3: number;
   cpuMs: number;
-  /** Client-side time from the first request to the last response. */
   clientMs: number;
-  /** Highest peak over runs, and the most the RSS rose above its value at the window's start. */
   peakRss: number;
   rssGrowth: number;
 }
 
-export interface UploadResult {
-  /** CPU time of an empty metering window per server (median of 5): the meter's own floor, included in every run. */
-  floorCpuMs: Record<UploadMode, number>;
-  runs: Array<{ mode: UploadMode; size: number; reading: MeterReading; clientMs: number }>;
-  summary: UploadSummary[];
-}
+/** `floorCpuMs`: CPU time of an empty metering window per server (median of 5), the meter's floor in every run. */
+export type UploadResult = { floorCpuMs: Record<UploadMode, number>; runs: Array<{ mode: UploadMode; size: number; reading: MeterReading; clientMs: number }>; summary: UploadSummary[] };
 
-export interface UploadSettings {
-  token: string;
-  s3: S3Client;
-  bucket: string;
-  sizes: number[];
-  /** Runs per mode for a size; big files get fewer to keep the bench to minutes. */
-  repetitions: (size: number) => number;
-  log: (line: string) => void;
-}
+/** `repetitions`: runs per mode for a size; big files get fewer to keep the bench to minutes. */
+export type UploadSettings = { token: string; s3: S3Client; bucket: string; sizes: number[]; repetitions: (size: number) => number; log: (line: string) => void };
 
 const MiB = 1024 * 1024;
 /** Keep-alive, as a browser would: the presign request and the next one share a connection. */
@@ -121,10 +108,7 @@ export async function measureUploads(servers: Record<UploadMode, BenchServer>, s
   const floorCpuMs = {} as Record<UploadMode, number>;
   for (const mode of MODES) {
     const empty: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      await servers[mode].meterStart();
-      empty.push((await servers[mode].meterStop()).cpuMs);
-    }
+    for (let i = 0; i < 5; i++) empty.push(await servers[mode].meterStart().then(() => servers[mode].meterStop()).then((r) => r.cpuMs));
     floorCpuMs[mode] = median(empty);
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'edu-bench-files-'));
