@@ -64,7 +64,7 @@ function report({ machine: m, signer, routes, uploads }: Results): string {
       const target = r.method === 'GET' ? TARGETS.getOverNoop : TARGETS.postOverNoop;
       const verdict = r.authenticated ? `≥ ${target}: ${pass(r.median >= target)}` : '';
       const range = `${Math.min(...r.perRound).toFixed(2)}–${Math.max(...r.perRound).toFixed(2)}`;
-      lines.push(row(`${r.method}, ${r.authenticated ? "RS256 JWT" : "no auth"}`, r.median.toFixed(3), range, r.byCpu.toFixed(2), verdict));
+      lines.push(row(`${r.method}, ${r.authenticated ? 'RS256 JWT' : 'no auth'}`, r.median.toFixed(3), range, r.byCpu.toFixed(2), verdict));
     }
     lines.push('');
   }
