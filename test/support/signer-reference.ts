@@ -1,10 +1,10 @@
-// The reference the fast presigner is checked and timed against: the AWS SDK's own SignatureV4 on a prepared request.
+// Test-only reference for the local presigner: the AWS SDK's own SignatureV4 on a prepared request, and a URL comparison.
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { SourceData } from '@smithy/types';
-import { strictEncode, type PresignInput } from '../middleware/presigner';
+import { strictEncode, type PresignInput } from '../../middleware/presigner';
 
 /** SHA-256 / HMAC-SHA-256 over node:crypto in the shape SignatureV4 expects. */
 class NodeSha256 {
