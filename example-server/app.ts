@@ -1,4 +1,4 @@
-// Composes the example Express app: helmet with a CSP that allows the S3 origin, the static page, directUpload(), sign-in config, health.
+// Composes the example Express app: helmet with a CSP that allows the S3 origin, the static page and its upload client, directUpload(), sign-in config, health.
 import path from 'node:path';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -14,6 +14,7 @@ import {
   toDirectUploadError,
   type DirectUploadOptions,
 } from '../middleware';
+import { serveClientModules } from './client-module';
 import type { UploadPolicySettings } from './config';
 import { isDevIssuer, type DevIssuer } from './embedded/dev-issuer';
 
@@ -178,6 +179,8 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
   app.use(directUpload(uploadOptions));
 
   app.use(express.static(options.publicDir ?? DEFAULT_PUBLIC_DIR));
+  // The page imports express-direct-upload/client from here (same origin, so the CSP's script-src 'self' allows it).
+  app.use('/client', serveClientModules());
   if (identity.kind === 'auth0') {
     // The SPA SDK's browser bundle, straight from node_modules: no build step and no CDN.
     const sdkDir = path.join(path.dirname(require.resolve('@auth0/auth0-spa-js')), '..');
