@@ -57,8 +57,10 @@ export async function sendParts(
 
   const pending: number[] = [];
   for (let n = 1; n <= plan.partCount; n += 1) if (!stored.has(n)) pending.push(n);
-  // The pool's own signal: the caller's cancel, or the first part that fails for good, stops every part in flight.
+  // The pool's own signal, for the caller's cancel. A part that fails for good only stops new parts from starting:
+  // the parts in flight finish, so that a resume has fewer to send.
   const stop = new AbortController();
+  let failure: unknown;
   const forwardAbort = () => stop.abort();
   signal?.addEventListener('abort', forwardAbort, { once: true });
   const urls = new Map<number, { url: string; expiresAt: number }>();
@@ -106,23 +108,21 @@ export async function sendParts(
         report();
         if (stop.signal.aborted) throw new UploadCancelledError();
         if (err instanceof UploadStorageError && err.expired) urls.delete(partNumber);
-        if (!(err instanceof UploadError) || !err.retryable || attempt >= settings.retries) throw err;
+        if (!(err instanceof UploadError) || !err.retryable || attempt >= settings.retries || failure !== undefined) throw err;
         await sleep(backoffDelay(attempt + 1, settings.retryDelay, settings.maxRetryDelay), stop.signal);
       }
     }
   }
 
-  // A small pool: each worker takes the next part until none is left or one failed for good.
+  // A small pool: each worker takes the next part until none is left, or one failed for good.
   const queue = [...pending];
-  let failure: unknown;
   const worker = async () => {
-    while (queue.length > 0 && !stop.signal.aborted) {
+    while (queue.length > 0 && !stop.signal.aborted && failure === undefined) {
       const partNumber = queue.shift() as number;
       try {
         await sendPart(partNumber);
       } catch (err) {
         failure ??= err;
-        stop.abort();
       }
     }
   };
