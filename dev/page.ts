@@ -61,3 +61,21 @@ export async function progressSeen(page: Page, name: string): Promise<string[]> 
 export async function cspViolations(page: Page): Promise<string[]> {
   return page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
 }
+
+/** The upload client's resume records in the page's IndexedDB (its default store): multipart uploads not finished. */
+export async function resumeRecords(page: Page): Promise<Array<{ key: string; uploadId: string; filename?: string }>> {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('express-direct-upload');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('resume')) return resolve([]);
+          const all = db.transaction('resume').objectStore('resume').getAll();
+          all.onsuccess = () => resolve(all.result.map(({ key, uploadId, filename }) => ({ key, uploadId, filename })));
+          all.onerror = () => reject(all.error);
+        };
+      }),
+  );
+}

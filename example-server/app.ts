@@ -1,4 +1,4 @@
-// Composes the example Express app: helmet with a CSP that allows the S3 origin, the static page, directUpload(), sign-in config, health.
+// Composes the example Express app: helmet with a CSP that allows the S3 origin, the static page and its upload client, directUpload(), sign-in config, health.
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
@@ -17,6 +17,7 @@ import {
 } from '../middleware';
 import { isDevIssuer, type DevIssuer } from '../dev/issuer';
 import { s3ClientConfig, type S3Connection } from '../dev/s3-connection';
+import { serveClientModules } from './client-module';
 import type { UploadPolicySettings } from './config';
 
 /** Who signs users in: a real Auth0 tenant, or the development issuer running in this process. */
@@ -182,6 +183,8 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
   app.use(uploads);
 
   app.use(express.static(options.publicDir ?? DEFAULT_PUBLIC_DIR));
+  // The page imports express-direct-upload/client from here (same origin, so the CSP's script-src 'self' allows it).
+  app.use('/client', serveClientModules());
   if (identity.kind === 'auth0') {
     // The SPA SDK's browser bundle, straight from node_modules: no build step and no CDN.
     const sdkDir = path.join(path.dirname(require.resolve('@auth0/auth0-spa-js')), '..');
