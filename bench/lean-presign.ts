@@ -1,10 +1,13 @@
 // Diagnostic: POST /uploads as router.ts could serve it, with three changes, to show what they buy against auth alone.
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Router } from 'express';
-import { InvalidRequestError, UnauthorizedError, problemHandler, type Configuration, type Presigner } from '../middleware';
-import { extensionForContentType } from '../middleware/policy/content-type';
-import { defaultObjectKey, filenameExtension, ownerPrefix } from '../middleware/policy/key';
-import { readUploadRequest } from '../middleware/upload-request';
+import { BadRequestError as InvalidRequestError, AuthenticationRequiredError as UnauthorizedError } from '../middleware/errors';
+import { problemHandler } from '../middleware/http/problem';
+import type { Configuration } from '../middleware/options';
+import type { Presigner } from '../middleware/s3/presigner';
+import { extensionForContentType } from '../middleware/upload/content-types';
+import { defaultObjectKey, filenameExtension, ownerPrefix } from '../middleware/upload/keys';
+import { readUploadRequest } from '../middleware/upload/request';
 
 /** Same limit as the router's express.json(). */
 const BODY_LIMIT = 16 * 1024;

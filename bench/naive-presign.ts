@@ -3,10 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import express, { type RequestHandler, type Router } from 'express';
-import { InvalidRequestError, UnauthorizedError, problemHandler, type Configuration } from '../middleware';
-import { extensionForContentType } from '../middleware/policy/content-type';
-import { defaultObjectKey, filenameExtension, ownerPrefix } from '../middleware/policy/key';
-import { readUploadRequest } from '../middleware/upload-request';
+import { BadRequestError as InvalidRequestError, AuthenticationRequiredError as UnauthorizedError } from '../middleware/errors';
+import { problemHandler } from '../middleware/http/problem';
+import type { Configuration } from '../middleware/options';
+import { extensionForContentType } from '../middleware/upload/content-types';
+import { defaultObjectKey, filenameExtension, ownerPrefix } from '../middleware/upload/keys';
+import { readUploadRequest } from '../middleware/upload/request';
 
 /**
  * POST <path> { filename, contentType, size } → the same JSON as directUpload()'s POST /uploads.

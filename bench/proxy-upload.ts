@@ -4,10 +4,12 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { S3Client } from '@aws-sdk/client-s3';
 import busboy from 'busboy';
 import express, { type RequestHandler, type Router } from 'express';
-import { FileTooLargeError, InvalidRequestError, StorageUnavailableError, UnauthorizedError, problemHandler, type Configuration } from '../middleware';
-import { extensionForContentType } from '../middleware/policy/content-type';
-import { defaultObjectKey, filenameExtension, ownerPrefix } from '../middleware/policy/key';
-import { readUploadRequest } from '../middleware/upload-request';
+import { FileTooLargeError, BadRequestError as InvalidRequestError, StorageUnavailableError, AuthenticationRequiredError as UnauthorizedError } from '../middleware/errors';
+import { problemHandler } from '../middleware/http/problem';
+import type { Configuration } from '../middleware/options';
+import { extensionForContentType } from '../middleware/upload/content-types';
+import { defaultObjectKey, filenameExtension, ownerPrefix } from '../middleware/upload/keys';
+import { readUploadRequest } from '../middleware/upload/request';
 
 /**
  * POST <path> multipart/form-data with one `file` field → `{ key, size }` once the object is in S3.

@@ -2,7 +2,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { SignJWT, generateKeyPair, jwtVerify } from 'jose';
-import { Presigner, type PresignInput } from '../middleware';
+import { Presigner, type PresignInput } from '../middleware/s3/presigner';
 import { referencePresigner, urlDifference, type ReferenceTarget } from './signer-reference';
 
 export interface SignerResult {

@@ -4,16 +4,10 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { S3Client } from '@aws-sdk/client-s3';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import {
-  directUpload,
-  InvalidRequestError,
-  NotFoundError,
-  parseOptions,
-  Presigner,
-  sendProblem,
-  toDirectUploadError,
-  type DirectUploadOptions,
-} from '../middleware';
+import { BadRequestError, directUpload, NotFoundError, sendProblem, type DirectUploadOptions } from '../middleware';
+import { toDirectUploadError } from '../middleware/http/problem';
+import { parseOptions } from '../middleware/options';
+import { Presigner } from '../middleware/s3/presigner';
 import type { UploadPolicySettings } from './config';
 import { isDevIssuer, type DevIssuer } from './embedded/dev-issuer';
 
@@ -59,6 +53,11 @@ export interface PageConfig {
 
 export const DEFAULT_PUBLIC_DIR = path.resolve(__dirname, '..', 'public');
 export const DEFAULT_PART_CONCURRENCY = 4;
+/** A 404 distinct from a route's own "not found" (an unknown object), so the page can tell "route not available". */
+class RouteNotFoundError extends NotFoundError {
+  readonly code: string = 'route_not_found';
+}
+
 /** Development user names: short and URL-safe, so they read well in a `sub` claim and a log line. */
 const DEV_USER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -108,7 +107,7 @@ function devLogin(issuer: DevIssuer): RequestHandler {
   return function devLoginHandler(req, res, next) {
     const name = (req.body as { name?: unknown } | undefined)?.name;
     if (typeof name !== 'string' || !DEV_USER_NAME.test(name)) {
-      return next(new InvalidRequestError('Pick a user name of 1-64 letters, digits, dots, dashes or underscores.'));
+      return next(new BadRequestError('Pick a user name of 1-64 letters, digits, dots, dashes or underscores.'));
     }
     issuer.issue({ sub: `dev|${name}` }).then((token) => {
       res.setHeader('Cache-Control', 'no-store');
@@ -185,10 +184,7 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
   }
 
   app.use(function routeNotFound(req, _res, next) {
-    const error = new NotFoundError(`Nothing here: ${req.method} ${req.path}.`);
-    // Distinct from a route's own "not found" (an unknown object), so the page can tell "route not available".
-    error.code = 'route_not_found';
-    next(error);
+    next(new RouteNotFoundError(`Nothing here: ${req.method} ${req.path}.`));
   });
   const problems: ErrorRequestHandler = function exampleProblemHandler(err, req, res, next) {
     if (res.headersSent) return next(err);

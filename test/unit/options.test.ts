@@ -1,6 +1,7 @@
 // Options are validated once, at construction, with messages that name the option and the fix.
 import { S3Client } from '@aws-sdk/client-s3';
-import { directUpload, DirectUploadOptionsError, parseOptions, type DirectUploadOptions } from '../../middleware';
+import { directUpload, DirectUploadOptionsError, type DirectUploadOptions } from '../../middleware';
+import { parseOptions } from '../../middleware/options';
 
 const auth = { issuerBaseURL: 'https://tenant.auth0.com/', audience: 'https://api.example.com' };
 const base: DirectUploadOptions = { bucket: 'my-bucket', region: 'us-east-1', auth };
