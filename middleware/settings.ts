@@ -77,12 +77,15 @@ function editDistance(a: string, b: string): number {
   return previous[b.length];
 }
 
-/** Largest edit distance still worth suggesting: beyond it, a suggestion is more often wrong than right. */
-const MAX_SUGGESTION_DISTANCE = 3;
+/**
+ * Largest edit distance still worth suggesting, a third of the longer name and at most 3: beyond it a suggestion is
+ * more often wrong than right (`colour` is 3 edits from `clock`).
+ */
+const maxSuggestionDistance = (a: string, b: string): number => Math.min(3, Math.floor(Math.max(a.length, b.length) / 3));
 
 /**
  * The known name an unknown one most likely meant, or undefined. `aliases` (lower-case keys) catch well-known
- * names too far away to be typos (`maxSize` for `maxFileSize`); otherwise the closest name within 3 edits, any case.
+ * names too far away to be typos (`maxSize` for `maxFileSize`); otherwise the closest name within a few edits, any case.
  */
 export function closestName(unknown: string, known: readonly string[], aliases: Readonly<Record<string, string>> = {}): string | undefined {
   const lower = unknown.toLowerCase();
@@ -90,7 +93,7 @@ export function closestName(unknown: string, known: readonly string[], aliases: 
   let best: { name: string; distance: number } | undefined;
   for (const name of known) {
     const distance = editDistance(lower, name.toLowerCase());
-    if (distance <= MAX_SUGGESTION_DISTANCE && (!best || distance < best.distance)) best = { name, distance };
+    if (distance <= maxSuggestionDistance(lower, name) && (!best || distance < best.distance)) best = { name, distance };
   }
   return best?.name;
 }
