@@ -102,7 +102,7 @@ const NEEDS_CANONICAL_SPACING = /[\r\n\t]| {2}|^ | $/;
 /** Headers the signer itself produces; a caller's value would contradict the signature. */
 const GENERATED_HEADERS = new Set(['authorization', 'x-amz-date', 'date']);
 
-/** One-shot crypto.hash (Node ≥ 20.12) skips building a Hash object: about half the cost for a canonical request. */
+/** One-shot crypto.hash (Node ≥ 20.12) hashes without building a Hash object; older Nodes fall back to createHash. */
 const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 const sha256Hex = oneShotHash
   ? (data: string): string => oneShotHash('sha256', data, 'hex')
@@ -120,10 +120,10 @@ function amzDates(date: Date): { longDate: string; shortDate: string } {
 /**
  * Signs S3 URLs for one bucket. Built once per router; `presign()` is the hot path.
  *
- * It implements SigV4 query signing directly rather than through the SDK's SignatureV4: that one re-derives or
- * looks up the signing key with an extra HMAC, clones the request twice and awaits a dozen promises per URL,
- * which together cost more than the two hashes a URL needs. The canonical request is the same one SignatureV4
- * builds (same hoisting of `x-amz-*` headers, same unsignable headers, same encoding), so the signatures match.
+ * It implements SigV4 query signing directly rather than through the SDK's SignatureV4, so a URL costs two hashes
+ * and no request cloning (docs/performance.md compares the two). The canonical request is the same one SignatureV4
+ * builds (same hoisting of `x-amz-*` headers, same unsignable headers, same encoding), so the signatures match;
+ * test/unit/presigner.test.ts checks that against the SDK.
  */
 export class Presigner implements UrlSigner {
   private readonly target: Promise<BucketTarget>;
