@@ -1,19 +1,8 @@
 // express-direct-upload: an Express router that authorises browser uploads straight to S3 with presigned URLs. This file is the public surface.
 import type { Router } from 'express';
-import { authenticationHandlers } from './http/auth';
-import { createRouter, type RouterDependencies } from './http/routes';
-import { parseOptions, type Configuration, type DirectUploadOptions } from './options';
-import { Bucket } from './s3/bucket';
-import { Presigner } from './s3/presigner';
-
-/** The real dependencies for a configuration: the local signer, the server's S3 calls and the token verifier. */
-export function routerDependencies(config: Configuration): RouterDependencies {
-  return {
-    presigner: new Presigner(config.s3, config.bucket),
-    bucket: new Bucket(config.s3, config.bucket),
-    authenticate: authenticationHandlers(config),
-  };
-}
+import { routerDependencies } from './dependencies';
+import { createRouter } from './http/routes';
+import { parseOptions, type DirectUploadOptions } from './options';
 
 /**
  * Builds the upload router. Options are validated here, once; a mistake throws a DirectUploadOptionsError
