@@ -2,7 +2,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { SignJWT, generateKeyPair, jwtVerify } from 'jose';
-import { Presigner } from '../middleware';
+import { Presigner } from '../middleware/s3/presigner';
 import { median } from './route-cost';
 
 /** Medians over blocks, in µs per call. rs256Verify (jose, key in hand) is the floor under every authenticated route. */

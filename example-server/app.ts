@@ -3,18 +3,12 @@ import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import {
-  authenticationHandlers,
-  createRouter,
-  InvalidRequestError,
-  NotFoundError,
-  parseOptions,
-  Presigner,
-  sendProblem,
-  Storage,
-  toDirectUploadError,
-  type DirectUploadOptions,
-} from '../middleware';
+import { BadRequestError, NotFoundError, sendProblem, type DirectUploadOptions } from '../middleware';
+import { routerDependencies } from '../middleware/dependencies';
+import { toDirectUploadError } from '../middleware/http/problem';
+import { createRouter } from '../middleware/http/routes';
+import { parseOptions } from '../middleware/options';
+import { Presigner } from '../middleware/s3/presigner';
 import { isDevIssuer, type DevIssuer } from '../dev/issuer';
 import { s3ClientConfig, type S3Connection } from '../dev/s3-connection';
 import { serveClientModules } from './client-module';
@@ -61,6 +55,11 @@ export interface PageConfig {
 
 export const DEFAULT_PUBLIC_DIR = path.resolve(__dirname, '..', 'public');
 export const DEFAULT_PART_CONCURRENCY = 4;
+/** A 404 distinct from a route's own "not found" (an unknown object), so the page can tell "route not available". */
+class RouteNotFoundError extends NotFoundError {
+  readonly code: string = 'route_not_found';
+}
+
 /** Development user names: short and URL-safe, so they read well in a `sub` claim and a log line. */
 const DEV_USER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -110,7 +109,7 @@ function devLogin(issuer: DevIssuer): RequestHandler {
   return function devLoginHandler(req, res, next) {
     const name = (req.body as { name?: unknown } | undefined)?.name;
     if (typeof name !== 'string' || !DEV_USER_NAME.test(name)) {
-      return next(new InvalidRequestError('Pick a user name of 1-64 letters, digits, dots, dashes or underscores.'));
+      return next(new BadRequestError('Pick a user name of 1-64 letters, digits, dots, dashes or underscores.'));
     }
     issuer.issue({ sub: `dev|${name}` }).then((token) => {
       res.setHeader('Cache-Control', 'no-store');
@@ -126,11 +125,7 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
   }
   // Parsed once: the router, the page's limits and the CSP's S3 origin all come from this one configuration and its one S3 client.
   const effective = parseOptions(directUploadOptions(options));
-  const uploads = createRouter(effective, {
-    presigner: new Presigner(effective.s3, effective.bucket),
-    storage: new Storage(effective.s3, effective.bucket),
-    authenticate: authenticationHandlers(effective),
-  });
+  const uploads = createRouter(effective, routerDependencies(effective));
   const s3Origin = await s3OriginFor(effective.s3, effective.bucket);
   const auth0Origin = identity.kind === 'auth0' ? new URL(identity.issuerBaseURL).origin : undefined;
 
@@ -192,10 +187,7 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
   }
 
   app.use(function routeNotFound(req, _res, next) {
-    const error = new NotFoundError(`Nothing here: ${req.method} ${req.path}.`);
-    // Distinct from a route's own "not found" (an unknown object), so the page can tell "route not available".
-    error.code = 'route_not_found';
-    next(error);
+    next(new RouteNotFoundError(`Nothing here: ${req.method} ${req.path}.`));
   });
   const problems: ErrorRequestHandler = function exampleProblemHandler(err, req, res, next) {
     if (res.headersSent) return next(err);

@@ -1,6 +1,7 @@
 // Reads the example-server's settings from the environment (and the deployment config file) and decides real vs embedded mode.
 import path from 'node:path';
 import type { S3Connection } from '../dev/s3-connection';
+import { MAX_EXPIRES_IN, MIN_EXPIRES_IN } from '../middleware/settings';
 import { CONFIG_FILE_ENV, DeploymentConfigError, loadDeploymentConfig, resolveDeploymentConfigFile, type DeploymentConfig } from '../terraform/config';
 
 /** Every environment variable the example-server reads itself; bucket, region, origins and prefix are read by loadDeploymentConfig(). */
@@ -161,7 +162,7 @@ function policy(env: NodeJS.ProcessEnv): UploadPolicySettings {
   return {
     maxFileSize: byteSize(env, SERVER_ENV.maxFileSize),
     allowedContentTypes: types?.split(',').map((t) => t.trim()).filter((t) => t !== ''),
-    expiresIn: integer(env, SERVER_ENV.expiresIn, undefined, 1, 604800),
+    expiresIn: integer(env, SERVER_ENV.expiresIn, undefined, MIN_EXPIRES_IN, MAX_EXPIRES_IN),
     multipartThreshold: byteSize(env, SERVER_ENV.multipartThreshold),
     multipartPartSize: byteSize(env, SERVER_ENV.multipartPartSize),
   };

@@ -3,9 +3,9 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { AuthOptions } from 'express-oauth2-jwt-bearer';
 import type { Request, RequestHandler } from 'express';
 import { DirectUploadOptionsError } from './errors';
-import { MAX_PRESIGNED_TTL } from './presigner';
-import { parseContentTypePattern, type ContentTypePattern } from './policy/content-type';
-import { MAX_OBJECT_SIZE, MIN_PART_SIZE, MAX_PART_SIZE, MAX_SINGLE_PUT_SIZE } from './policy/parts';
+import { bucketNameProblem, closestName, DEFAULT_EXPIRES_IN, DEFAULT_KEY_PREFIX, keyPrefixProblem, MAX_EXPIRES_IN, MIN_EXPIRES_IN } from './settings';
+import { parseContentTypePattern, type ContentTypePattern } from './upload/content-types';
+import { MAX_OBJECT_SIZE, MAX_PARTS, MIN_PART_SIZE, MAX_PART_SIZE, MAX_SINGLE_PUT_SIZE } from './upload/parts';
 
 /** What the `key` hook is told about an upload. */
 export interface KeyContext {
@@ -132,10 +132,6 @@ export interface Configuration {
 export const DEFAULT_ALLOWED_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
 export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
 export const DEFAULT_MIN_FILE_SIZE = 1;
-export const DEFAULT_EXPIRES_IN = 300;
-/** SigV4 presigned URLs cannot live longer than a week. */
-export const MAX_EXPIRES_IN = MAX_PRESIGNED_TTL;
-export const DEFAULT_KEY_PREFIX = 'uploads/';
 export const DEFAULT_PATH = '/uploads';
 export const DEFAULT_MULTIPART_THRESHOLD = 100 * 1024 * 1024;
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
@@ -195,21 +191,45 @@ function parseS3(s3: DirectUploadOptions['s3'], region: string | undefined): S3C
   });
 }
 
-/** S3 bucket naming rules, general purpose buckets. */
-const BUCKET_NAME = /^(?!xn--)(?!sthree-)(?!.*-s3alias$)(?!.*--ol-s3$)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Every option of directUpload(); anything else is a mistake worth naming. */
+const OPTION_NAMES = [
+  'bucket', 'region', 's3', 'auth', 'requiredScopes', 'owner', 'allowedContentTypes', 'maxFileSize', 'minFileSize',
+  'expiresIn', 'keyPrefix', 'key', 'metadata', 'contentDisposition', 'acl', 'allowUnsizedUploads', 'path',
+  'multipart', 'deleteRejectedUploads', 'onUploaded', 'clock', 'onError',
+] as const satisfies ReadonlyArray<keyof DirectUploadOptions>;
+const MULTIPART_OPTION_NAMES = ['threshold', 'partSize', 'maxPartsPerRequest'] as const satisfies ReadonlyArray<keyof MultipartOptions>;
+/** Names people reach for that are too far from the real one for edit distance to find (lower case). */
+const OPTION_ALIASES: Readonly<Record<string, string>> = {
+  maxsize: 'maxFileSize',
+  maxfilesizebytes: 'maxFileSize',
+  minsize: 'minFileSize',
+  expiresinseconds: 'expiresIn',
+  contenttypes: 'allowedContentTypes',
+  allowedtypes: 'allowedContentTypes',
+  prefix: 'keyPrefix',
+};
+
+/** One check for every unknown option: it names the option it most likely meant, or lists the known ones. */
+function checkKnownOptions(options: object, known: readonly string[], where: string): void {
+  for (const name of Object.keys(options)) {
+    if (known.includes(name)) continue;
+    const suggestion = closestName(name, known, OPTION_ALIASES);
+    const option = where ? `${where}.${suggestion ?? name}` : (suggestion ?? name);
+    const unknown = where ? `${where}.${name}` : name;
+    fail(option, `Unknown option ${unknown}. ${suggestion ? `Did you mean ${where ? `${where}.` : ''}${suggestion}?` : `Known options: ${known.join(', ')}.`}`);
+  }
+}
 
 /** Turns user options into a fully populated Configuration, or throws a DirectUploadOptionsError naming the option. */
 export function parseOptions(options: DirectUploadOptions, env: NodeJS.ProcessEnv = process.env): Configuration {
   if (typeof options !== 'object' || options === null) fail('options', 'directUpload() needs an options object, e.g. { bucket, auth }.');
   const o = options;
-  if ('maxSize' in o || 'maxFileSizeBytes' in o) fail('maxFileSize', 'Unknown option maxSize. Did you mean maxFileSize (bytes)?');
-  if ('expires' in o || 'expiresInSeconds' in o) fail('expiresIn', 'Unknown option expires. Did you mean expiresIn (seconds)?');
-  if ('contentTypes' in o || 'allowedTypes' in o) fail('allowedContentTypes', 'Unknown option contentTypes. Did you mean allowedContentTypes?');
+  checkKnownOptions(o, OPTION_NAMES, '');
 
   if (typeof o.bucket !== 'string' || o.bucket.length === 0) fail('bucket', 'bucket is required: the name of the S3 bucket that receives uploads.');
-  if (!BUCKET_NAME.test(o.bucket) || o.bucket.includes('..')) {
-    fail('bucket', `"${o.bucket}" is not a valid S3 bucket name. Use 3-63 lower-case letters, digits, dots and hyphens.`);
-  }
+  // Dotted names are accepted: the signer addresses them path-style, which keeps TLS valid.
+  const bucketProblem = bucketNameProblem(o.bucket, { allowDots: true });
+  if (bucketProblem) fail('bucket', `"${o.bucket}" is not a valid S3 bucket name: ${bucketProblem}.`);
 
   const clientRegion = o.s3 instanceof S3Client ? undefined : (o.s3 as S3ClientConfig | undefined)?.region;
   const region = o.region ?? (typeof clientRegion === 'string' ? clientRegion : undefined) ?? env.AWS_REGION;
@@ -238,11 +258,12 @@ export function parseOptions(options: DirectUploadOptions, env: NodeJS.ProcessEn
 
   const maxFileSize = checkInteger('maxFileSize', o.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, 1, MAX_OBJECT_SIZE);
   const minFileSize = checkInteger('minFileSize', o.minFileSize ?? DEFAULT_MIN_FILE_SIZE, 0, maxFileSize);
-  const expiresIn = checkInteger('expiresIn', o.expiresIn ?? DEFAULT_EXPIRES_IN, 1, MAX_EXPIRES_IN);
+  const expiresIn = checkInteger('expiresIn', o.expiresIn ?? DEFAULT_EXPIRES_IN, MIN_EXPIRES_IN, MAX_EXPIRES_IN);
 
   const keyPrefix = o.keyPrefix ?? DEFAULT_KEY_PREFIX;
-  if (typeof keyPrefix !== 'string' || !/^([A-Za-z0-9!_.*'()-]+\/)*$/.test(keyPrefix) || keyPrefix.startsWith('/') || /(^|\/)\.\.?\//.test(keyPrefix)) {
-    fail('keyPrefix', `"${keyPrefix}" is not a valid keyPrefix. Use path segments of letters, digits and !_.*'()- each ending with "/", like "uploads/", or "" for none.`);
+  const prefixProblem = keyPrefixProblem(keyPrefix);
+  if (prefixProblem) {
+    fail('keyPrefix', `"${keyPrefix}" is not a valid keyPrefix: ${prefixProblem}. Use path segments of letters, digits and !_.*'()- each ending with "/", like "uploads/", or "" for none.`);
   }
 
   const path = o.path ?? DEFAULT_PATH;
@@ -252,12 +273,15 @@ export function parseOptions(options: DirectUploadOptions, env: NodeJS.ProcessEn
 
   let multipart: Configuration['multipart'] = false;
   if (o.multipart !== false) {
-    const m = o.multipart ?? {};
+    // `true` reads as "on, with the defaults".
+    const m: MultipartOptions = o.multipart === undefined || o.multipart === null || (o.multipart as unknown) === true ? {} : o.multipart;
+    if (typeof m !== 'object') fail('multipart', 'multipart must be an object such as { threshold, partSize } or false.');
+    checkKnownOptions(m, MULTIPART_OPTION_NAMES, 'multipart');
     const partSize = checkInteger('multipart.partSize', m.partSize ?? DEFAULT_PART_SIZE, MIN_PART_SIZE, MAX_PART_SIZE);
     multipart = {
       threshold: checkInteger('multipart.threshold', m.threshold ?? DEFAULT_MULTIPART_THRESHOLD, MIN_PART_SIZE, MAX_SINGLE_PUT_SIZE),
       partSize,
-      maxPartsPerRequest: checkInteger('multipart.maxPartsPerRequest', m.maxPartsPerRequest ?? DEFAULT_MAX_PARTS_PER_REQUEST, 1, 10_000),
+      maxPartsPerRequest: checkInteger('multipart.maxPartsPerRequest', m.maxPartsPerRequest ?? DEFAULT_MAX_PARTS_PER_REQUEST, 1, MAX_PARTS),
     };
   } else if (maxFileSize > MAX_SINGLE_PUT_SIZE) {
     fail('maxFileSize', `maxFileSize ${maxFileSize} is above 5 GiB, the most one PUT can carry. Lower it or enable multipart.`);

@@ -127,6 +127,32 @@ describe('configuration of the verifier', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
+  it('an unreachable JWKS (issuer + jwksUri, no discovery) is a 503 too', async () => {
+    const app = express();
+    app.use(directUpload(services.options({ auth: { issuer: services.issuer.url, jwksUri: 'http://127.0.0.1:1/jwks.json', audience: TEST_AUDIENCE } })));
+    const res = await postWith(`Bearer ${await services.token()}`, app);
+    expect(res.status).toBe(503);
+    expect(res.body.code).toBe('auth_unavailable');
+  });
+
+  // The verifier's messages quote the token's header, so an outage is told by the failed fetch, never by message text.
+  it.each([
+    ['alg "ECONNREFUSED"', { alg: 'ECONNREFUSED', typ: 'JWT' }, 'ECONNREFUSED'],
+    ['crit ["ETIMEDOUT"]', { alg: 'RS256', typ: 'JWT', crit: ['ETIMEDOUT'], ETIMEDOUT: true }, 'ETIMEDOUT'],
+    ['alg "socket hang up"', { alg: 'socket hang up', typ: 'JWT' }, 'socket hang up'],
+  ])('a token whose header says %s is a 401, not a 503, while the issuer is up', async (_, header, quoted) => {
+    // A fresh router, so the request also runs discovery (which succeeds) before it fails on the token.
+    const app = express();
+    app.use(directUpload(services.options()));
+    const now = Math.floor(Date.now() / 1000);
+    const payload = b64url({ sub: 'auth0|alice', aud: TEST_AUDIENCE, iss: services.issuer.url, iat: now, exp: now + 600 });
+    const res = await postWith(`Bearer ${b64url(header)}.${payload}.${Buffer.from('not a signature').toString('base64url')}`, app);
+    expectUnauthorized(res);
+    expect(res.body.code).toBe('invalid_token');
+    // The refusal quotes the header's words: exactly the text a message-matching check would have read as an outage.
+    expect(res.body.detail).toContain(quoted);
+  });
+
   it('auth: false with an owner function lets a host app authenticate its own way', async () => {
     const app = express();
     app.use(directUpload(services.options({ auth: false, owner: (req) => req.get('x-user') ?? undefined })));

@@ -4,7 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { SourceData } from '@smithy/types';
-import { strictEncode, type PresignInput } from '../../middleware/presigner';
+import { strictEncode, type PresignInput } from '../../middleware/s3/presigner';
 
 /** SHA-256 / HMAC-SHA-256 over node:crypto in the shape SignatureV4 expects. */
 class NodeSha256 {

@@ -1,6 +1,7 @@
 // Options are validated once, at construction, with messages that name the option and the fix.
 import { S3Client } from '@aws-sdk/client-s3';
-import { directUpload, DirectUploadOptionsError, parseOptions, type DirectUploadOptions } from '../../middleware';
+import { directUpload, DirectUploadOptionsError, type DirectUploadOptions } from '../../middleware';
+import { parseOptions } from '../../middleware/options';
 
 const auth = { issuerBaseURL: 'https://tenant.auth0.com/', audience: 'https://api.example.com' };
 const base: DirectUploadOptions = { bucket: 'my-bucket', region: 'us-east-1', auth };
@@ -47,6 +48,12 @@ describe('defaults', () => {
     const client = new S3Client({ region: 'us-west-2' });
     expect(parseOptions({ bucket: 'my-bucket', auth, s3: client }, {}).s3).toBe(client);
   });
+  it('accepts a dotted bucket name, signed path-style, and an empty keyPrefix', () => {
+    expect(parseOptions({ ...base, bucket: 'uploads.example.com', keyPrefix: '' }, {})).toMatchObject({ bucket: 'uploads.example.com', keyPrefix: '' });
+  });
+  it('reads multipart: true as multipart with its defaults', () => {
+    expect(parseOptions({ ...base, multipart: true as never }, {}).multipart).toEqual(parseOptions(base, {}).multipart);
+  });
   it('returns an Express router', () => {
     const router = directUpload(base);
     expect(typeof router).toBe('function');
@@ -85,6 +92,14 @@ describe('validation', () => {
     ['the maxSize typo', { ...base, maxSize: 5 }, 'maxFileSize', /Did you mean maxFileSize/],
     ['the expires typo', { ...base, expires: 5 }, 'expiresIn', /Did you mean expiresIn/],
     ['the contentTypes typo', { ...base, contentTypes: ['image/png'] }, 'allowedContentTypes', /Did you mean allowedContentTypes/],
+    ['a misspelt option', { ...base, maxFileSiz: 5 }, 'maxFileSize', /Unknown option maxFileSiz\. Did you mean maxFileSize\?/],
+    ['an option in the wrong case', { ...base, keyprefix: 'x/' }, 'keyPrefix', /Did you mean keyPrefix\?/],
+    ['an unknown option', { ...base, colour: 'red' }, 'colour', /Unknown option colour\. Known options: bucket, region/],
+    ['a misspelt multipart option', { ...base, multipart: { threshhold: 6 * 1024 ** 2 } }, 'multipart.threshold', /Did you mean multipart\.threshold\?/],
+    ['a reserved bucket prefix', { ...base, bucket: 'amzn-s3-demo-uploads' }, 'bucket', /reserved/],
+    ['adjacent dots in the bucket', { ...base, bucket: 'my..bucket' }, 'bucket', /not a valid S3 bucket name/],
+    ['an IP address as the bucket', { ...base, bucket: '10.0.0.1' }, 'bucket', /IP address/],
+    ['a keyPrefix with an empty segment', { ...base, keyPrefix: 'a//b/' }, 'keyPrefix', /not a valid keyPrefix/],
   ])('%s', (_, options, option, message) => {
     const error = errorOf(options);
     expect(error.option).toBe(option);

@@ -1,7 +1,7 @@
 // The pure policy functions: key naming, content-type matching and part sizing.
-import { filenameExtension, isOwnedBy, keyProblem, ownerPrefix } from '../../middleware/policy/key';
-import { extensionForContentType, isContentTypeAllowed, parseContentType, parseContentTypePattern, type ContentTypePattern } from '../../middleware/policy/content-type';
-import { MAX_PARTS, MIN_PART_SIZE, partLength, partPlan } from '../../middleware/policy/parts';
+import { filenameExtension, isOwnedBy, keyProblem, ownerPrefix } from '../../middleware/upload/keys';
+import { extensionForContentType, isContentTypeAllowed, parseContentType, parseContentTypePattern, type ContentTypePattern } from '../../middleware/upload/content-types';
+import { MAX_PARTS, MIN_PART_SIZE, partLength, partPlan } from '../../middleware/upload/parts';
 
 const MiB = 1024 * 1024;
 

@@ -1,6 +1,6 @@
 // The local SigV4 presigner against the AWS SDK's own SignatureV4: same URL, signature included, on varied inputs.
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { Presigner, type PresignInput } from '../../middleware/presigner';
+import { Presigner, type PresignInput } from '../../middleware/s3/presigner';
 import { referencePresigner, urlDifference, type ReferenceTarget } from '../support/signer-reference';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };

@@ -1,6 +1,7 @@
 // Local SigV4 presigning of S3 requests: no network, no SDK command stack, two hash operations per URL.
 import crypto, { createHash, createHmac } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { MAX_EXPIRES_IN } from '../settings';
 
 /** RFC 3986 encoding, as SigV4 canonicalises: everything but unreserved characters. */
 export function strictEncode(value: string): string {
@@ -48,6 +49,12 @@ async function resolveTarget(client: S3Client, bucket: string): Promise<BucketTa
  */
 const HEADER_ONLY = new Set(['x-amz-acl']);
 
+/** What the routes need from a signer: the bucket it signs for, and one signed URL per request. A fake for tests implements this. */
+export interface UrlSigner {
+  readonly bucket: string;
+  presign(input: PresignInput): Promise<string>;
+}
+
 export interface PresignInput {
   method: 'PUT' | 'GET' | 'HEAD' | 'DELETE';
   key: string;
@@ -65,8 +72,6 @@ interface Credentials {
   sessionToken?: string;
 }
 
-/** SigV4 presigned URLs cannot live longer than a week. */
-export const MAX_PRESIGNED_TTL = 7 * 24 * 60 * 60;
 /** Presigned S3 requests never sign the payload: the body is whatever the client streams. */
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 /**
@@ -97,7 +102,7 @@ const NEEDS_CANONICAL_SPACING = /[\r\n\t]| {2}|^ | $/;
 /** Headers the signer itself produces; a caller's value would contradict the signature. */
 const GENERATED_HEADERS = new Set(['authorization', 'x-amz-date', 'date']);
 
-/** One-shot crypto.hash (Node ≥ 20.12) skips building a Hash object: about half the cost for a canonical request. */
+/** One-shot crypto.hash (Node ≥ 20.12) hashes without building a Hash object; older Nodes fall back to createHash. */
 const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 const sha256Hex = oneShotHash
   ? (data: string): string => oneShotHash('sha256', data, 'hex')
@@ -115,12 +120,12 @@ function amzDates(date: Date): { longDate: string; shortDate: string } {
 /**
  * Signs S3 URLs for one bucket. Built once per router; `presign()` is the hot path.
  *
- * It implements SigV4 query signing directly rather than through the SDK's SignatureV4: that one re-derives or
- * looks up the signing key with an extra HMAC, clones the request twice and awaits a dozen promises per URL,
- * which together cost more than the two hashes a URL needs. The canonical request is the same one SignatureV4
- * builds (same hoisting of `x-amz-*` headers, same unsignable headers, same encoding), so the signatures match.
+ * It implements SigV4 query signing directly rather than through the SDK's SignatureV4, so a URL costs two hashes
+ * and no request cloning (docs/performance.md compares the two). The canonical request is the same one SignatureV4
+ * builds (same hoisting of `x-amz-*` headers, same unsignable headers, same encoding), so the signatures match;
+ * test/unit/presigner.test.ts checks that against the SDK.
  */
-export class Presigner {
+export class Presigner implements UrlSigner {
   private readonly target: Promise<BucketTarget>;
   private scope?: { accessKeyId: string; shortDate: string; region: string; scope: string; credential: string };
   /** The last signing date's strings, per whole second: under load, many URLs are signed within one second. */
@@ -176,7 +181,7 @@ export class Presigner {
   async presign(input: PresignInput): Promise<string> {
     const target = await this.target;
     const credentials = await this.credentials();
-    if (input.expiresIn > MAX_PRESIGNED_TTL) {
+    if (input.expiresIn > MAX_EXPIRES_IN) {
       throw new Error('Signature version 4 presigned URLs must have an expiration date less than one week in the future');
     }
     const { longDate, shortDate } = this.datesFor(input.signingDate);

@@ -9,7 +9,7 @@ import {
   type S3Client,
   type ObjectCannedACL,
 } from '@aws-sdk/client-s3';
-import { NotFoundError, StorageUnavailableError, UploadMismatchError, type DirectUploadError } from './errors';
+import { NotFoundError, StorageUnavailableError, UploadMismatchError, type DirectUploadError } from '../errors';
 
 /** One uploaded part as S3 lists it. */
 export interface StoredPart {
@@ -26,6 +26,31 @@ export interface StoredObject {
   metadata: Record<string, string>;
 }
 
+/** What a multipart upload is created with: everything that becomes part of the object. */
+export interface NewMultipartUpload {
+  key: string;
+  contentType: string;
+  contentDisposition?: string;
+  acl?: ObjectCannedACL;
+  /** User metadata, names without the `x-amz-meta-` prefix. */
+  metadata: Record<string, string>;
+}
+
+/**
+ * The server's own S3 calls for one bucket, as the routes use them. Failures are already our errors: NotFoundError
+ * for a missing upload or object, UploadMismatchError for parts S3 refuses, StorageUnavailableError otherwise.
+ * A fake for tests implements this.
+ */
+export interface BucketClient {
+  createMultipartUpload(input: NewMultipartUpload): Promise<string>;
+  /** Every uploaded part, in part-number order. */
+  listParts(key: string, uploadId: string): Promise<StoredPart[]>;
+  completeMultipartUpload(key: string, uploadId: string, parts: StoredPart[]): Promise<void>;
+  abortMultipartUpload(key: string, uploadId: string): Promise<void>;
+  headObject(key: string): Promise<StoredObject>;
+  deleteObject(key: string): Promise<void>;
+}
+
 interface S3ServiceError {
   name?: string;
   $metadata?: { httpStatusCode?: number };
@@ -35,7 +60,7 @@ interface S3ServiceError {
  * Maps an S3 failure to the error the client sees. A missing upload or object is the client's 404; parts that S3
  * refuses to assemble are a 409; anything else (network, 5xx, the server's own permissions) is a 503 and is logged.
  */
-export function storageError(err: unknown, what: string): DirectUploadError {
+export function fromS3Error(err: unknown, what: string): DirectUploadError {
   const { name, $metadata } = (err ?? {}) as S3ServiceError;
   const status = $metadata?.httpStatusCode;
   if (name === 'NoSuchUpload' || name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
@@ -44,13 +69,11 @@ export function storageError(err: unknown, what: string): DirectUploadError {
   if (name === 'InvalidPart' || name === 'InvalidPartOrder' || name === 'EntityTooSmall') {
     return new UploadMismatchError(`S3 refused to assemble ${what}: ${name}.`);
   }
-  const unavailable = new StorageUnavailableError('The storage service could not be reached or refused the request. Try again later.');
-  unavailable.cause = err;
-  return unavailable;
+  return new StorageUnavailableError('The storage service could not be reached or refused the request. Try again later.', { cause: err });
 }
 
-/** The server-side S3 calls, for one bucket. */
-export class Storage {
+/** The server-side S3 calls for one bucket, through the AWS SDK. */
+export class Bucket implements BucketClient {
   constructor(
     private readonly client: S3Client,
     readonly bucket: string,
@@ -60,17 +83,11 @@ export class Storage {
     try {
       return await run();
     } catch (err) {
-      throw storageError(err, what);
+      throw fromS3Error(err, what);
     }
   }
 
-  async createMultipartUpload(input: {
-    key: string;
-    contentType: string;
-    contentDisposition?: string;
-    acl?: ObjectCannedACL;
-    metadata: Record<string, string>;
-  }): Promise<string> {
+  async createMultipartUpload(input: NewMultipartUpload): Promise<string> {
     const out = await this.call('the bucket', () =>
       this.client.send(
         new CreateMultipartUploadCommand({
@@ -130,7 +147,7 @@ export class Storage {
       // Without s3:ListBucket (the least-privilege policy in terraform/), S3 answers 403 instead of 404 for a
       // missing key: "not uploaded yet" is by far the likelier meaning.
       if ((err as S3ServiceError).$metadata?.httpStatusCode === 403) throw new NotFoundError('No object at this key yet: upload it first.');
-      throw storageError(err, 'The object');
+      throw fromS3Error(err, 'The object');
     }
     return { size: out.ContentLength ?? 0, contentType: out.ContentType ?? '', etag: out.ETag, metadata: out.Metadata ?? {} };
   }

@@ -1,7 +1,8 @@
-// Reads and checks what a client asks to upload (JSON body or query string) against the policy; throws typed errors.
-import { FileTooLargeError, InvalidRequestError, UnsupportedContentTypeError } from './errors';
-import type { Configuration } from './options';
-import { isContentTypeAllowed, parseContentType, type ContentType } from './policy/content-type';
+// All request input parsing: what a client asks to upload, the object or upload it names, part plans and numbers; throws typed errors.
+import { BadRequestError, FileTooLargeError, UnsupportedContentTypeError, type FieldError } from '../errors';
+import type { Configuration } from '../options';
+import { isContentTypeAllowed, parseContentType, type ContentType } from './content-types';
+import { partPlan, type PartPlan } from './parts';
 
 /** A checked request to upload one file. */
 export interface UploadRequest {
@@ -17,8 +18,6 @@ export interface UploadRequest {
 export const MAX_FILENAME_LENGTH = 255;
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const BASE64_MD5 = /^[A-Za-z0-9+/]{22}==$/;
-
-export type FieldError = { field: string; detail: string };
 
 function readString(source: Record<string, unknown>, field: string, errors: FieldError[]): string | undefined {
   const value = source[field];
@@ -48,9 +47,9 @@ function readSize(source: Record<string, unknown>, fromQuery: boolean, errors: F
 }
 
 /** One 400 that names every bad field and says what is wrong with each. */
-export function invalidFields(errors: FieldError[]): InvalidRequestError {
+export function invalidFields(errors: FieldError[]): BadRequestError {
   const names = [...new Set(errors.map((e) => e.field))].join(', ');
-  return new InvalidRequestError(`Invalid or missing: ${names}. ${errors.map((e) => e.detail).join('; ')}.`, errors);
+  return new BadRequestError(`Invalid or missing: ${names}. ${errors.map((e) => e.detail).join('; ')}.`, { errors });
 }
 
 /** A declared size over `maxFileSize` is a 413. */
@@ -64,7 +63,7 @@ export function checkMaxFileSize(size: number, config: Pick<Configuration, 'maxF
  */
 export function readUploadRequest(source: unknown, fromQuery: boolean, config: Configuration): UploadRequest {
   if (typeof source !== 'object' || source === null || Array.isArray(source)) {
-    throw new InvalidRequestError('Send a JSON object: { "filename": "photo.jpg", "contentType": "image/jpeg", "size": 12345 } with Content-Type: application/json.');
+    throw new BadRequestError('Send a JSON object: { "filename": "photo.jpg", "contentType": "image/jpeg", "size": 12345 } with Content-Type: application/json.');
   }
   const input = source as Record<string, unknown>;
   const errors: FieldError[] = [];
@@ -102,9 +101,83 @@ export function readUploadRequest(source: unknown, fromQuery: boolean, config: C
   }
   if (size !== undefined) checkMaxFileSize(size, config);
   if (size !== undefined && size < config.minFileSize) {
-    throw new InvalidRequestError(`The file is ${size} bytes; the smallest accepted is ${config.minFileSize} bytes.`, [
-      { field: 'size', detail: `size must be at least ${config.minFileSize}` },
-    ]);
+    throw new BadRequestError(`The file is ${size} bytes; the smallest accepted is ${config.minFileSize} bytes.`, {
+      errors: [{ field: 'size', detail: `size must be at least ${config.minFileSize}` }],
+    });
   }
   return { filename, contentType: checkedType, size, contentMD5 };
+}
+
+/** An object, or a multipart upload of it, that a request names. */
+export interface ObjectRef {
+  key: string;
+  /** '' when the route names an object, not an upload. */
+  uploadId: string;
+}
+
+const UPLOAD_ID = /^[\x21-\x7e]{1,1024}$/;
+
+/** Reads `{ key }`, and `uploadId` when the route names a multipart upload. Whose key it is, is for the caller check. */
+export function readObjectRef(source: unknown, withUploadId: boolean): ObjectRef {
+  const input = (typeof source === 'object' && source !== null ? source : {}) as Record<string, unknown>;
+  const errors: FieldError[] = [];
+  if (typeof input.key !== 'string' || input.key.length === 0 || input.key.length > 1024) errors.push({ field: 'key', detail: 'key must be the key the upload was given' });
+  if (withUploadId && (typeof input.uploadId !== 'string' || !UPLOAD_ID.test(input.uploadId))) errors.push({ field: 'uploadId', detail: 'uploadId must be the id the upload was given' });
+  if (errors.length > 0) throw invalidFields(errors);
+  return { key: input.key as string, uploadId: withUploadId ? (input.uploadId as string) : '' };
+}
+
+/** The multipart settings, or the 400 a route answers when multipart uploads are off. */
+export function multipartSettings(config: Pick<Configuration, 'multipart'>): Exclude<Configuration['multipart'], false> {
+  if (!config.multipart) throw new BadRequestError('Multipart uploads are turned off on this server.');
+  return config.multipart;
+}
+
+/** Reads the declared total size of a multipart upload and returns its part plan. */
+export function readPlan(source: Record<string, unknown>, config: Pick<Configuration, 'multipart' | 'maxFileSize'>): PartPlan {
+  const multipart = multipartSettings(config);
+  const size = parseByteCount(source.size, false);
+  if (size === undefined || size < 1) {
+    throw new BadRequestError('size must be the total size in bytes that the upload was started with.', {
+      errors: [{ field: 'size', detail: 'size must be a positive whole number' }],
+    });
+  }
+  checkMaxFileSize(size, config);
+  return partPlan(size, multipart.partSize);
+}
+
+/** Reads `partNumbers`: 1 to `limit` numbers within the plan; repeats are signed once. */
+export function readPartNumbers(source: Record<string, unknown>, plan: PartPlan, limit: number): number[] {
+  const numbers: unknown = source.partNumbers;
+  if (!Array.isArray(numbers) || numbers.length === 0 || numbers.length > limit) {
+    throw new BadRequestError(`partNumbers must be a list of 1 to ${limit} part numbers.`, { errors: [{ field: 'partNumbers', detail: `1 to ${limit} part numbers` }] });
+  }
+  const unique = new Set<number>();
+  for (const n of numbers) {
+    if (!Number.isSafeInteger(n) || n < 1 || n > plan.partCount) {
+      throw new BadRequestError(`Part number ${JSON.stringify(n)} is outside 1..${plan.partCount} for a ${plan.size}-byte upload.`, {
+        errors: [{ field: 'partNumbers', detail: `each must be 1..${plan.partCount}` }],
+      });
+    }
+    unique.add(n);
+  }
+  return [...unique];
+}
+
+/** What the client says it uploaded, to verify against: both optional. */
+export interface UploadExpectation {
+  size?: number;
+  contentType?: string;
+}
+
+/** Reads the optional `size` and `contentType` of `POST /uploads/complete`. */
+export function readExpectation(source: Record<string, unknown>): UploadExpectation {
+  const { size, contentType } = source;
+  if (size !== undefined && parseByteCount(size, false) === undefined) {
+    throw new BadRequestError('size must be a whole number of bytes.', { errors: [{ field: 'size', detail: 'whole number of bytes' }] });
+  }
+  if (contentType !== undefined && (typeof contentType !== 'string' || !parseContentType(contentType))) {
+    throw new BadRequestError('contentType must be a media type.', { errors: [{ field: 'contentType', detail: 'a media type such as "image/jpeg"' }] });
+  }
+  return { size: size as number | undefined, contentType: contentType as string | undefined };
 }

@@ -2,11 +2,11 @@
 // without s3:ListBucket, a 500 from S3) cannot be produced by the local S3 servers, which answer 404 and never fail.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { NotFoundError, StorageUnavailableError, UploadMismatchError } from '../../middleware/errors';
-import { Storage, storageError } from '../../middleware/storage';
+import { Bucket, fromS3Error } from '../../middleware/s3/bucket';
 
 const failingClient = (error: object) => ({ send: async () => Promise.reject(error) }) as unknown as S3Client;
 
-describe('storageError', () => {
+describe('fromS3Error', () => {
   it.each([
     [{ name: 'NoSuchUpload', $metadata: { httpStatusCode: 404 } }, NotFoundError],
     [{ name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }, NotFoundError],
@@ -16,17 +16,17 @@ describe('storageError', () => {
     [{ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }, StorageUnavailableError],
     [Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), StorageUnavailableError],
   ])('%j → %p', (err, type) => {
-    expect(storageError(err, 'The upload')).toBeInstanceOf(type);
+    expect(fromS3Error(err, 'The upload')).toBeInstanceOf(type);
   });
 });
 
-describe('Storage.headObject', () => {
+describe('Bucket.headObject', () => {
   it('reads a 403 as "not uploaded yet", as AWS answers when the server may not list the bucket', async () => {
-    const storage = new Storage(failingClient({ name: '403', $metadata: { httpStatusCode: 403 } }), 'b');
+    const storage = new Bucket(failingClient({ name: '403', $metadata: { httpStatusCode: 403 } }), 'b');
     await expect(storage.headObject('k')).rejects.toBeInstanceOf(NotFoundError);
   });
   it('reads a 5xx as storage unavailable', async () => {
-    const storage = new Storage(failingClient({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } }), 'b');
+    const storage = new Bucket(failingClient({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } }), 'b');
     await expect(storage.headObject('k')).rejects.toBeInstanceOf(StorageUnavailableError);
   });
 });
