@@ -5,6 +5,7 @@ import { DirectUploadError } from '../errors';
 import type { Configuration, KeyContext } from '../options';
 import type { Caller } from './caller';
 import { extensionForContentType } from './content-types';
+import { encodeFilename, FILENAME_METADATA } from './files';
 import { defaultObjectKey, filenameExtension, keyProblem } from './keys';
 import type { UploadRequest } from './request';
 
@@ -43,8 +44,9 @@ export function attachmentDisposition(filename: string): string {
 }
 
 /**
- * Headers that become part of the object, lower-case: Content-Type always; Content-Disposition, the ACL and
- * `x-amz-meta-*` as configured. They are signed, so the client cannot change them.
+ * Headers that become part of the object, lower-case: Content-Type always; the original filename
+ * (`x-amz-meta-filename`) when given; Content-Disposition, the ACL and `x-amz-meta-*` as configured. They are
+ * signed, so the client cannot change them.
  */
 export function objectHeaders(config: Pick<Configuration, 'contentDisposition' | 'acl' | 'metadata'>, ctx: KeyContext, upload: UploadRequest): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': upload.contentType.value };
@@ -56,8 +58,11 @@ export function objectHeaders(config: Pick<Configuration, 'contentDisposition' |
         throw new DirectUploadError(`The metadata option returned an unusable entry "${name}": names are letters, digits and -; values printable ASCII.`);
       }
       if (name.toLowerCase() === DECLARED_SIZE_METADATA) throw new DirectUploadError(`The metadata name "${DECLARED_SIZE_METADATA}" is reserved for verification.`);
+      if (name.toLowerCase() === FILENAME_METADATA) throw new DirectUploadError(`The metadata name "${FILENAME_METADATA}" is reserved for the original filename.`);
       headers[`x-amz-meta-${name.toLowerCase()}`] = value;
     }
   }
+  // Listings and downloads name the file as its owner did; the key only keeps the extension.
+  if (upload.filename) headers[`x-amz-meta-${FILENAME_METADATA}`] = encodeFilename(upload.filename);
   return headers;
 }
