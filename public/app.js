@@ -1,6 +1,7 @@
 // The page's UI: sign-in (Auth0 or the embedded development login), file picking and dropping, one list item per upload.
 // The uploads themselves go through express-direct-upload/client, which example-server serves at /client/.
 import { createUploadClient, UploadCancelledError, UploadNetworkError, UploadProblemError, UploadStorageError } from '/client/index.js';
+import { createFileList } from '/files.js';
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const statusLine = $('#status');
@@ -116,6 +117,8 @@ const template = $('#upload-item');
 let auth;
 let settings;
 let client;
+/** The "Your files" section (public/files.js). */
+let fileList;
 
 function setState(item, state, message, detail) {
   item.dataset.state = state;
@@ -261,6 +264,7 @@ async function run(item, file, options = {}) {
     $('code', keyLine).textContent = result.key;
     keyLine.hidden = false;
     setState(item, 'done', result.verified ? 'Uploaded and checked.' : 'Uploaded.');
+    fileList.reload();
   } catch (err) {
     if (err instanceof UploadCancelledError) {
       setState(item, 'cancelled', 'Cancelled.');
@@ -323,6 +327,7 @@ function showSignedOut() {
   $('#drop-zone').hidden = true;
   $('#uploader').hidden = list.children.length === 0;
   $('#sign-in').hidden = false;
+  fileList?.hide();
 }
 
 function showSignedIn(user) {
@@ -331,6 +336,7 @@ function showSignedIn(user) {
   $('#sign-in').hidden = true;
   $('#drop-zone').hidden = false;
   $('#uploader').hidden = false;
+  fileList?.reload();
 }
 
 function describeLimits() {
@@ -366,6 +372,7 @@ async function main() {
   if (!response.ok) throw new Error(`Could not load /config.json (${response.status}).`);
   settings = await response.json();
   client = createUploadClient({ path: settings.uploadsPath, partConcurrency: settings.partConcurrency, getToken: () => auth.getToken() });
+  fileList = createFileList({ client, announce, formatBytes });
   describeLimits();
   wireDropZone();
 
