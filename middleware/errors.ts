@@ -140,18 +140,44 @@ export class RateLimitedError extends DirectUploadError {
   }
 }
 
-/** S3 could not be reached or refused the server's own call (503 storage_unavailable); only routes that call S3 raise it. */
+/** The request body stopped arriving before the read deadline (408 request_timeout); the connection is closed. */
+export class RequestTimeoutError extends DirectUploadError {
+  readonly status: number = 408;
+  readonly code: string = 'request_timeout';
+  readonly title: string = 'Request Timeout';
+  constructor(message: string, init: ProblemDetailsInit = {}) {
+    super(message, { ...init, headers: { Connection: 'close', ...init.headers } });
+  }
+}
+
+/** Seconds a client is asked to wait after a 503: outages of a dependency are usually short, and the deadlines are a few seconds. */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+const RETRY_LATER = { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) };
+
+/**
+ * S3 could not be reached in time, or refused the server's own call or credentials (503 storage_unavailable, with
+ * `Retry-After`); only routes that call S3 or sign with its credentials raise it.
+ */
 export class StorageUnavailableError extends DirectUploadError {
   readonly status: number = 503;
   readonly code: string = 'storage_unavailable';
   readonly title: string = 'Storage unavailable';
+  constructor(message: string, init: ProblemDetailsInit = {}) {
+    super(message, { ...init, headers: { ...RETRY_LATER, ...init.headers } });
+  }
 }
 
-/** The identity provider's discovery document or JWKS could not be fetched (503 auth_unavailable). */
+/**
+ * The identity provider's discovery document or JWKS could not be fetched in time, or was not a usable answer
+ * (503 auth_unavailable, with `Retry-After`).
+ */
 export class AuthUnavailableError extends DirectUploadError {
   readonly status: number = 503;
   readonly code: string = 'auth_unavailable';
   readonly title: string = 'Identity provider unavailable';
+  constructor(message: string, init: ProblemDetailsInit = {}) {
+    super(message, { ...init, headers: { ...RETRY_LATER, ...init.headers } });
+  }
 }
 
 /** A construction-time mistake in the options; names the option and the fix. */

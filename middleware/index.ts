@@ -34,6 +34,7 @@ export {
   IncompleteUploadError,
   FileTooLargeError,
   RequestTooLargeError,
+  RequestTimeoutError,
   UnsupportedContentTypeError,
   RateLimitedError,
   StorageUnavailableError,

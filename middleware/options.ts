@@ -50,6 +50,25 @@ export interface DirectUploadOptions {
    * or `false` to turn authentication off (then `owner` is required). Required: there is no default.
    */
   auth: AuthOptions | RequestHandler | false;
+  /**
+   * Deadline in ms for each step of authentication that asks the identity provider (discovery, then the JWKS);
+   * a request waits at most this long for them, then gets `503 auth_unavailable` with `Retry-After`. A failed or
+   * timed-out fetch is not cached: the next request tries again. Unused with `secret`, `publicKey`, or your own
+   * `auth` handler. It defaults to 5000.
+   */
+  authTimeout?: number;
+  /**
+   * Deadlines in ms of the server's own S3 calls (complete, multipart start/list/abort/complete), on the S3 client
+   * built from `s3`: `connectionTimeout` to open a connection, and `requestTimeout` for a whole call, retries
+   * included. Past them: `503 storage_unavailable` with `Retry-After`. An injected `S3Client` is used as is, with
+   * its own timeouts, so this option cannot be combined with one. It defaults to `{ connectionTimeout: 3000, requestTimeout: 10000 }`.
+   */
+  s3Timeouts?: S3Timeouts;
+  /**
+   * Deadline in ms to receive a route's whole JSON body once its headers are in; a body that stops arriving gets
+   * `408 request_timeout` and the connection is closed. It defaults to 10000.
+   */
+  bodyTimeout?: number;
   /** Scopes the token must all carry (checked after authentication, 403 otherwise). It defaults to none. */
   requiredScopes?: string[];
   /** Returns the caller's identity. It defaults to the JWT `sub` claim (`req.auth.payload.sub`). */
@@ -94,6 +113,14 @@ export interface DirectUploadOptions {
   onError?: (err: unknown, status: number) => void;
 }
 
+/** Deadlines of the server's own S3 calls, in ms. */
+export interface S3Timeouts {
+  /** To open a connection to S3. It defaults to 3000. */
+  connectionTimeout?: number;
+  /** For one whole S3 call, retries included. It defaults to 10000. */
+  requestTimeout?: number;
+}
+
 export interface MultipartOptions {
   /** Declared sizes above this many bytes use multipart. It defaults to 100 MiB. */
   threshold?: number;
@@ -109,6 +136,10 @@ export interface Configuration {
   region: string;
   s3: S3Client;
   auth: AuthOptions | RequestHandler | false;
+  authTimeout: number;
+  /** Undefined for an injected S3Client, whose own timeouts apply. */
+  s3Timeouts?: Required<S3Timeouts>;
+  bodyTimeout: number;
   requiredScopes: string[];
   owner: (req: Request) => string | undefined;
   allowedContentTypes: ContentTypePattern[];
@@ -136,6 +167,12 @@ export const DEFAULT_PATH = '/uploads';
 export const DEFAULT_MULTIPART_THRESHOLD = 100 * 1024 * 1024;
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 export const DEFAULT_MAX_PARTS_PER_REQUEST = 100;
+export const DEFAULT_AUTH_TIMEOUT = 5000;
+export const DEFAULT_S3_CONNECTION_TIMEOUT = 3000;
+export const DEFAULT_S3_REQUEST_TIMEOUT = 10_000;
+export const DEFAULT_BODY_TIMEOUT = 10_000;
+/** Longest deadline any timeout option accepts (10 minutes): beyond it a request is as good as hung. */
+const MAX_TIMEOUT = 600_000;
 
 const defaultOwner = (req: Request): string | undefined => {
   const sub = (req as Request & { auth?: { payload?: { sub?: unknown } } }).auth?.payload?.sub;
@@ -179,11 +216,34 @@ function parseAuth(auth: DirectUploadOptions['auth'], hasOwner: boolean): Config
   return auth;
 }
 
-function parseS3(s3: DirectUploadOptions['s3'], region: string | undefined): S3Client {
+function parseS3Timeouts(s3: DirectUploadOptions['s3'], timeouts: S3Timeouts | undefined): Required<S3Timeouts> | undefined {
+  if (s3 instanceof S3Client) {
+    if (timeouts !== undefined) fail('s3Timeouts', "s3Timeouts cannot apply to an injected S3Client: set connectionTimeout and requestTimeout on its requestHandler (with throwOnRequestTimeout: true), or pass the client's configuration as s3.");
+    return undefined;
+  }
+  const t = timeouts ?? {};
+  if (typeof t !== 'object' || t === null) fail('s3Timeouts', 's3Timeouts must be an object such as { connectionTimeout: 3000, requestTimeout: 10000 }.');
+  checkKnownOptions(t, ['connectionTimeout', 'requestTimeout'], 's3Timeouts');
+  return {
+    connectionTimeout: checkInteger('s3Timeouts.connectionTimeout', t.connectionTimeout ?? DEFAULT_S3_CONNECTION_TIMEOUT, 1, MAX_TIMEOUT),
+    requestTimeout: checkInteger('s3Timeouts.requestTimeout', t.requestTimeout ?? DEFAULT_S3_REQUEST_TIMEOUT, 1, MAX_TIMEOUT),
+  };
+}
+
+function parseS3(s3: DirectUploadOptions['s3'], region: string | undefined, timeouts: Required<S3Timeouts> | undefined): S3Client {
   if (s3 instanceof S3Client) return s3;
   if (s3 !== undefined && (typeof s3 !== 'object' || s3 === null)) fail('s3', 's3 must be an S3Client or an S3ClientConfig object.');
+  const config = s3 as S3ClientConfig | undefined;
+  // The SDK has no default deadline, and a requestTimeout without throwOnRequestTimeout only logs a warning.
+  // A requestHandler given as an instance is the caller's own; given as options, ours fill only what it leaves out.
+  const handler = config?.requestHandler;
+  const requestHandler =
+    handler === undefined || (typeof handler === 'object' && handler !== null && !('handle' in handler))
+      ? { connectionTimeout: timeouts?.connectionTimeout, requestTimeout: timeouts?.requestTimeout, throwOnRequestTimeout: true, ...(handler as object | undefined) }
+      : handler;
   return new S3Client({
-    ...(s3 as S3ClientConfig | undefined),
+    ...config,
+    requestHandler,
     region,
     // Without this the SDK signs a CRC32 of an empty body into every presigned PUT, and real uploads fail.
     requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -193,7 +253,7 @@ function parseS3(s3: DirectUploadOptions['s3'], region: string | undefined): S3C
 
 /** Every option of directUpload(); anything else is a mistake worth naming. */
 const OPTION_NAMES = [
-  'bucket', 'region', 's3', 'auth', 'requiredScopes', 'owner', 'allowedContentTypes', 'maxFileSize', 'minFileSize',
+  'bucket', 'region', 's3', 'auth', 'authTimeout', 's3Timeouts', 'bodyTimeout', 'requiredScopes', 'owner', 'allowedContentTypes', 'maxFileSize', 'minFileSize',
   'expiresIn', 'keyPrefix', 'key', 'metadata', 'contentDisposition', 'acl', 'allowUnsizedUploads', 'path',
   'multipart', 'deleteRejectedUploads', 'onUploaded', 'clock', 'onError',
 ] as const satisfies ReadonlyArray<keyof DirectUploadOptions>;
@@ -289,11 +349,15 @@ export function parseOptions(options: DirectUploadOptions, env: NodeJS.ProcessEn
 
   if (o.acl !== undefined && o.acl !== 'public-read') fail('acl', `"${String(o.acl)}" is not a supported acl. Use "public-read" or leave it out for private objects.`);
 
+  const s3Timeouts = parseS3Timeouts(o.s3, o.s3Timeouts);
   return {
     bucket: o.bucket,
     region: (region as string) ?? '',
-    s3: parseS3(o.s3, region),
+    s3: parseS3(o.s3, region, s3Timeouts),
     auth,
+    authTimeout: checkInteger('authTimeout', o.authTimeout ?? DEFAULT_AUTH_TIMEOUT, 1, MAX_TIMEOUT),
+    s3Timeouts,
+    bodyTimeout: checkInteger('bodyTimeout', o.bodyTimeout ?? DEFAULT_BODY_TIMEOUT, 1, MAX_TIMEOUT),
     requiredScopes,
     owner: checkFunction('owner', o.owner) ?? defaultOwner,
     allowedContentTypes,

@@ -77,7 +77,14 @@ export class Bucket implements BucketClient {
   constructor(
     private readonly client: S3Client,
     readonly bucket: string,
+    /** Deadline in ms of one whole call, the SDK's retries included; undefined leaves the client's own timeouts alone. */
+    private readonly callTimeout?: number,
   ) {}
+
+  /** Per-call options: the SDK retries a timed-out attempt, so only an abort signal bounds a call as a whole. */
+  private get sendOptions(): { abortSignal?: AbortSignal } {
+    return this.callTimeout === undefined ? {} : { abortSignal: AbortSignal.timeout(this.callTimeout) };
+  }
 
   private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
@@ -98,6 +105,7 @@ export class Bucket implements BucketClient {
           ACL: input.acl,
           Metadata: input.metadata,
         }),
+        this.sendOptions,
       ),
     );
     if (!out.UploadId) throw new StorageUnavailableError('S3 did not return an upload id.');
@@ -111,7 +119,7 @@ export class Bucket implements BucketClient {
     // 10,000 parts at 1,000 a page: the bound keeps a misbehaving server from looping us forever.
     for (let page = 0; page < 11; page++) {
       const out = await this.call('The multipart upload', () =>
-        this.client.send(new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker })),
+        this.client.send(new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }), this.sendOptions),
       );
       for (const part of out.Parts ?? []) {
         parts.push({ partNumber: part.PartNumber ?? 0, size: part.Size ?? 0, etag: part.ETag ?? '' });
@@ -131,18 +139,19 @@ export class Bucket implements BucketClient {
           UploadId: uploadId,
           MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
         }),
+        this.sendOptions,
       ),
     );
   }
 
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
-    await this.call('The multipart upload', () => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })));
+    await this.call('The multipart upload', () => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }), this.sendOptions));
   }
 
   async headObject(key: string): Promise<StoredObject> {
     let out;
     try {
-      out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), this.sendOptions);
     } catch (err) {
       // Without s3:ListBucket (the least-privilege policy in terraform/), S3 answers 403 instead of 404 for a
       // missing key: "not uploaded yet" is by far the likelier meaning.
@@ -153,6 +162,6 @@ export class Bucket implements BucketClient {
   }
 
   async deleteObject(key: string): Promise<void> {
-    await this.call('The object', () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
+    await this.call('The object', () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), this.sendOptions));
   }
 }

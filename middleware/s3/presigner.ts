@@ -1,6 +1,7 @@
 // Local SigV4 presigning of S3 requests: no network, no SDK command stack, two hash operations per URL.
 import crypto, { createHash, createHmac } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { StorageUnavailableError } from '../errors';
 import { MAX_EXPIRES_IN } from '../settings';
 
 /** RFC 3986 encoding, as SigV4 canonicalises: everything but unreserved characters. */
@@ -179,8 +180,15 @@ export class Presigner implements UrlSigner {
 
   /** Signs a request and returns its URL. Every given header is signed, so S3 refuses a request that sends another value. */
   async presign(input: PresignInput): Promise<string> {
-    const target = await this.target;
-    const credentials = await this.credentials();
+    let target: BucketTarget;
+    let credentials: Credentials;
+    try {
+      target = await this.target;
+      credentials = await this.credentials();
+    } catch (err) {
+      // A credential provider that fails (an expired role, an unreachable metadata service) is an outage of storage, not a bug.
+      throw new StorageUnavailableError('The storage credentials or endpoint could not be resolved to sign this upload. Try again later.', { cause: err });
+    }
     if (input.expiresIn > MAX_EXPIRES_IN) {
       throw new Error('Signature version 4 presigned URLs must have an expiration date less than one week in the future');
     }

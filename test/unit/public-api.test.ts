@@ -17,6 +17,7 @@ it('exports directUpload, sendProblem and the error classes, nothing else at run
       'IncompleteUploadError',
       'FileTooLargeError',
       'RequestTooLargeError',
+      'RequestTimeoutError',
       'UnsupportedContentTypeError',
       'RateLimitedError',
       'StorageUnavailableError',
