@@ -4,6 +4,7 @@ import type { AuthOptions } from 'express-oauth2-jwt-bearer';
 import type { Request, RequestHandler } from 'express';
 import { DirectUploadOptionsError } from './errors';
 import { bucketNameProblem, closestName, DEFAULT_EXPIRES_IN, DEFAULT_KEY_PREFIX, keyPrefixProblem, MAX_EXPIRES_IN, MIN_EXPIRES_IN } from './settings';
+import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from './upload/checksum';
 import { parseContentTypePattern, type ContentTypePattern } from './upload/content-types';
 import { MAX_OBJECT_SIZE, MAX_PARTS, MIN_PART_SIZE, MAX_PART_SIZE, MAX_SINGLE_PUT_SIZE } from './upload/parts';
 
@@ -86,6 +87,13 @@ export interface DirectUploadOptions {
   multipart?: MultipartOptions | false;
   /** After a failed verification (wrong size or type in the bucket), delete the object. It defaults to true. */
   deleteRejectedUploads?: boolean;
+  /**
+   * End-to-end integrity beyond MD5: clients send the base64 digest of the file (`checksum`), or of each multipart
+   * part (`checksums`), and the server signs it as the `x-amz-checksum-sha256` / `x-amz-checksum-crc64nvme` header
+   * the client must send, so S3 refuses other bytes. A request without a digest is then a 400. Multipart uploads
+   * declare the algorithm when they start. It defaults to off (no `x-amz-checksum-*` anywhere).
+   */
+  checksum?: ChecksumAlgorithm;
   /** Called once an upload has been verified in the bucket (`POST /uploads/complete`). It defaults to none. */
   onUploaded?: (object: UploadedObject, req: Request) => void | Promise<void>;
   /** Source of the current time, for signing and expiry. It defaults to `() => new Date()`. */
@@ -124,6 +132,7 @@ export interface Configuration {
   path: string;
   multipart: Required<MultipartOptions> | false;
   deleteRejectedUploads: boolean;
+  checksum?: ChecksumAlgorithm;
   onUploaded?: (object: UploadedObject, req: Request) => void | Promise<void>;
   clock: () => Date;
   onError: (err: unknown, status: number) => void;
@@ -195,7 +204,7 @@ function parseS3(s3: DirectUploadOptions['s3'], region: string | undefined): S3C
 const OPTION_NAMES = [
   'bucket', 'region', 's3', 'auth', 'requiredScopes', 'owner', 'allowedContentTypes', 'maxFileSize', 'minFileSize',
   'expiresIn', 'keyPrefix', 'key', 'metadata', 'contentDisposition', 'acl', 'allowUnsizedUploads', 'path',
-  'multipart', 'deleteRejectedUploads', 'onUploaded', 'clock', 'onError',
+  'multipart', 'deleteRejectedUploads', 'onUploaded', 'clock', 'onError', 'checksum',
 ] as const satisfies ReadonlyArray<keyof DirectUploadOptions>;
 const MULTIPART_OPTION_NAMES = ['threshold', 'partSize', 'maxPartsPerRequest'] as const satisfies ReadonlyArray<keyof MultipartOptions>;
 /** Names people reach for that are too far from the real one for edit distance to find (lower case). */
@@ -287,6 +296,12 @@ export function parseOptions(options: DirectUploadOptions, env: NodeJS.ProcessEn
     fail('maxFileSize', `maxFileSize ${maxFileSize} is above 5 GiB, the most one PUT can carry. Lower it or enable multipart.`);
   }
 
+  if (o.checksum !== undefined && !CHECKSUM_ALGORITHMS.includes(o.checksum)) {
+    const upper = String(o.checksum).toUpperCase().replace(/[^A-Z0-9]/g, '');
+    const meant = CHECKSUM_ALGORITHMS.find((name) => name === upper);
+    fail('checksum', `${JSON.stringify(o.checksum)} is not a supported checksum. ${meant ? `Did you mean "${meant}"?` : `Use ${CHECKSUM_ALGORITHMS.map((a) => `"${a}"`).join(' or ')}, or leave it out.`}`);
+  }
+
   if (o.acl !== undefined && o.acl !== 'public-read') fail('acl', `"${String(o.acl)}" is not a supported acl. Use "public-read" or leave it out for private objects.`);
 
   return {
@@ -309,6 +324,7 @@ export function parseOptions(options: DirectUploadOptions, env: NodeJS.ProcessEn
     path,
     multipart,
     deleteRejectedUploads: o.deleteRejectedUploads ?? true,
+    checksum: o.checksum,
     onUploaded: checkFunction('onUploaded', o.onUploaded),
     clock: checkFunction('clock', o.clock) ?? (() => new Date()),
     onError: checkFunction('onError', o.onError) ?? defaultOnError,

@@ -10,12 +10,16 @@ import {
   type ObjectCannedACL,
 } from '@aws-sdk/client-s3';
 import { NotFoundError, StorageUnavailableError, UploadMismatchError, type DirectUploadError } from '../errors';
+import type { ChecksumSpec } from '../upload/checksum';
 
 /** One uploaded part as S3 lists it. */
 export interface StoredPart {
   partNumber: number;
   size: number;
   etag: string;
+  /** The part's checksum as S3 holds it, with the `checksum` option (S3's field names); absent otherwise. */
+  checksumSHA256?: string;
+  checksumCRC64NVME?: string;
 }
 
 /** What HeadObject says about an object. */
@@ -34,6 +38,8 @@ export interface NewMultipartUpload {
   acl?: ObjectCannedACL;
   /** User metadata, names without the `x-amz-meta-` prefix. */
   metadata: Record<string, string>;
+  /** The algorithm (and how parts combine) that every part must then carry a checksum of; none when undefined. */
+  checksum?: ChecksumSpec;
 }
 
 /**
@@ -97,6 +103,7 @@ export class Bucket implements BucketClient {
           ContentDisposition: input.contentDisposition,
           ACL: input.acl,
           Metadata: input.metadata,
+          ...(input.checksum ? { ChecksumAlgorithm: input.checksum.algorithm, ChecksumType: input.checksum.multipartType } : {}),
         }),
       ),
     );
@@ -114,7 +121,13 @@ export class Bucket implements BucketClient {
         this.client.send(new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker })),
       );
       for (const part of out.Parts ?? []) {
-        parts.push({ partNumber: part.PartNumber ?? 0, size: part.Size ?? 0, etag: part.ETag ?? '' });
+        parts.push({
+          partNumber: part.PartNumber ?? 0,
+          size: part.Size ?? 0,
+          etag: part.ETag ?? '',
+          ...(part.ChecksumSHA256 ? { checksumSHA256: part.ChecksumSHA256 } : {}),
+          ...(part.ChecksumCRC64NVME ? { checksumCRC64NVME: part.ChecksumCRC64NVME } : {}),
+        });
       }
       if (!out.IsTruncated) break;
       marker = out.NextPartNumberMarker;
@@ -129,7 +142,15 @@ export class Bucket implements BucketClient {
           Bucket: this.bucket,
           Key: key,
           UploadId: uploadId,
-          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+          // An upload started with a checksum algorithm completes only with each part's checksum, as ListParts gave it.
+          MultipartUpload: {
+            Parts: parts.map((p) => ({
+              PartNumber: p.partNumber,
+              ETag: p.etag,
+              ...(p.checksumSHA256 ? { ChecksumSHA256: p.checksumSHA256 } : {}),
+              ...(p.checksumCRC64NVME ? { ChecksumCRC64NVME: p.checksumCRC64NVME } : {}),
+            })),
+          },
         }),
       ),
     );

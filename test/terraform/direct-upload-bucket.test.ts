@@ -152,7 +152,7 @@ describe('DirectUploadBucket', () => {
           id: 'direct-upload',
           allowed_origins: ['https://app.example.com'],
           allowed_methods: ['PUT'],
-          allowed_headers: ['Content-Type', 'Content-Disposition', 'Content-MD5'],
+          allowed_headers: ['Content-Type', 'Content-Disposition', 'Content-MD5', 'x-amz-checksum-sha256', 'x-amz-checksum-crc64nvme'],
           expose_headers: ['ETag'],
           max_age_seconds: 3000,
         },
