@@ -4,6 +4,7 @@ import { NotFoundError, type FieldError } from '../errors';
 import { checksumSpec, readPartChecksums } from '../upload/checksum';
 import { assertOwnedBy } from '../upload/caller';
 import { DECLARED_SIZE_METADATA, keyContext, objectHeaders, objectKey } from '../upload/object';
+import { landingKey } from '../upload/quarantine';
 import { partLength, partPlan } from '../upload/parts';
 import { invalidFields, multipartSettings, readObjectRef, readPartNumbers, readPlan, readUploadRequest, type UploadRequest } from '../upload/request';
 import { asyncHandler, expiresAt, type RouteContext } from './context';
@@ -28,7 +29,7 @@ export async function startMultipart(ctx: RouteContext, req: Request, upload: Up
   const multipart = multipartSettings(config);
   const size = upload.size as number;
   const keyCtx = keyContext(req, ctx.callerOf(req), upload);
-  const key = objectKey(config, keyCtx);
+  const key = landingKey(config, objectKey(config, keyCtx));
   const headers = objectHeaders(config, keyCtx, upload);
   const metadata: Record<string, string> = { [DECLARED_SIZE_METADATA]: String(size) };
   for (const [name, value] of Object.entries(headers)) {

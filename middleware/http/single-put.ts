@@ -3,6 +3,7 @@ import type { Request, RequestHandler } from 'express';
 import { FileTooLargeError } from '../errors';
 import { checksumSpec } from '../upload/checksum';
 import { keyContext, objectHeaders, objectKey } from '../upload/object';
+import { landingKey } from '../upload/quarantine';
 import { MAX_SINGLE_PUT_SIZE } from '../upload/parts';
 import { readUploadRequest, type UploadRequest } from '../upload/request';
 import { asyncHandler, expiresAt, type RouteContext } from './context';
@@ -26,7 +27,7 @@ export interface PutUploadResponse {
 export async function presignPut(ctx: RouteContext, req: Request, upload: UploadRequest): Promise<PutUploadResponse> {
   const { config } = ctx;
   const keyCtx = keyContext(req, ctx.callerOf(req), upload);
-  const key = objectKey(config, keyCtx);
+  const key = landingKey(config, objectKey(config, keyCtx));
   const signedHeaders = objectHeaders(config, keyCtx, upload);
   if (upload.size !== undefined) signedHeaders['content-length'] = String(upload.size);
   if (upload.contentMD5) signedHeaders['content-md5'] = upload.contentMD5;

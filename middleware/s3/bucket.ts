@@ -2,6 +2,7 @@
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   HeadObjectCommand,
@@ -55,6 +56,23 @@ export interface BucketClient {
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
   headObject(key: string): Promise<StoredObject>;
   deleteObject(key: string): Promise<void>;
+  /** Copies an object of at most 5 GiB within the bucket, metadata included (releases a quarantined upload). */
+  copyObject(input: ObjectCopy): Promise<void>;
+}
+
+/** One server-side copy within the bucket: everything the copy must carry that CopyObject does not copy by itself. */
+export interface ObjectCopy {
+  from: string;
+  to: string;
+  /** CopyObject never copies ACLs: a public-read upload must be given its ACL again. */
+  acl?: ObjectCannedACL;
+  /** Keeps a checksum of the configured algorithm on the copy. */
+  checksum?: ChecksumSpec;
+}
+
+/** `x-amz-copy-source`: the bucket and the URL-encoded key (each segment; `/` stays a separator). */
+export function copySource(bucket: string, key: string): string {
+  return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 interface S3ServiceError {
@@ -171,6 +189,24 @@ export class Bucket implements BucketClient {
       throw fromS3Error(err, 'The object');
     }
     return { size: out.ContentLength ?? 0, contentType: out.ContentType ?? '', etag: out.ETag, metadata: out.Metadata ?? {} };
+  }
+
+  async copyObject(input: ObjectCopy): Promise<void> {
+    await this.call('The object', () =>
+      this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: input.to,
+          CopySource: copySource(this.bucket, input.from),
+          // Content-Type, Content-Disposition and x-amz-meta-* (the declared size among them) travel with the bytes.
+          MetadataDirective: 'COPY',
+          // Tags (a scanner's verdict on the incoming object) stay behind: copying them needs tagging permissions.
+          TaggingDirective: 'REPLACE',
+          ACL: input.acl,
+          ...(input.checksum ? { ChecksumAlgorithm: input.checksum.algorithm } : {}),
+        }),
+      ),
+    );
   }
 
   async deleteObject(key: string): Promise<void> {

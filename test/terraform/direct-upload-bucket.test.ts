@@ -202,7 +202,7 @@ describe('DirectUploadBucket', () => {
 
     it('allows the x-amz-acl header only for public-read, where uploads send it', () => {
       expect(only(defaults, S3BucketCorsConfiguration).cors_rule[0].allowed_headers).not.toContain('x-amz-acl');
-      expect(only(synth({ publicRead: true }), S3BucketCorsConfiguration).cors_rule[0].allowed_headers).toEqual(['Content-Type', 'Content-Disposition', 'Content-MD5', 'x-amz-acl']);
+      expect(only(synth({ publicRead: true }), S3BucketCorsConfiguration).cors_rule[0].allowed_headers).toEqual(['Content-Type', 'Content-Disposition', 'Content-MD5', 'x-amz-checksum-sha256', 'x-amz-checksum-crc64nvme', 'x-amz-acl']);
     });
 
     it('takes custom allowed headers and max age', () => {
