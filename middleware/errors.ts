@@ -105,6 +105,23 @@ export class IncompleteUploadError extends DirectUploadError {
   readonly title: string = 'Upload does not match what was authorised';
 }
 
+/** The `quarantine.scan` hook has not reached a verdict yet: complete again later (409 scan_pending, with `Retry-After`). */
+export class ScanPendingError extends DirectUploadError {
+  readonly status: number = 409;
+  readonly code: string = 'scan_pending';
+  readonly title: string = 'Upload not scanned yet';
+  constructor(message: string, retryAfterSeconds = 5) {
+    super(message, { headers: { 'Retry-After': String(retryAfterSeconds) } });
+  }
+}
+
+/** The `quarantine.scan` hook found the upload infected; it was deleted and never reached its key (422 upload_rejected). */
+export class UploadRejectedError extends DirectUploadError {
+  readonly status: number = 422;
+  readonly code: string = 'upload_rejected';
+  readonly title: string = 'Upload rejected by the scan';
+}
+
 /** The declared size is over `maxFileSize`, or over what one PUT can carry (413 file_too_large). */
 export class FileTooLargeError extends DirectUploadError {
   readonly status: number = 413;

@@ -4,6 +4,7 @@ import type { AuthOptions } from 'express-oauth2-jwt-bearer';
 import type { Request, RequestHandler } from 'express';
 import { DirectUploadOptionsError } from './errors';
 import { bucketNameProblem, closestName, DEFAULT_EXPIRES_IN, DEFAULT_KEY_PREFIX, keyPrefixProblem, MAX_EXPIRES_IN, MIN_EXPIRES_IN } from './settings';
+import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from './upload/checksum';
 import { parseContentTypePattern, type ContentTypePattern } from './upload/content-types';
 import { MAX_OBJECT_SIZE, MAX_PARTS, MIN_PART_SIZE, MAX_PART_SIZE, MAX_SINGLE_PUT_SIZE } from './upload/parts';
 
@@ -31,6 +32,31 @@ export interface UploadedObject {
   contentType: string;
   etag?: string;
   owner: string;
+}
+
+/** What the `quarantine.scan` hook is told: the upload, verified, still under the incoming prefix. */
+export interface QuarantinedObject extends UploadedObject {
+  /** The key it will have once released (also `key`). */
+  key: string;
+  /** Where it is now: the quarantine prefix plus `key`. */
+  incomingKey: string;
+}
+
+/** A scan's answer: `clean` releases the upload, `infected` deletes it, `pending` asks the client to complete again later. */
+export type ScanVerdict = 'clean' | 'infected' | 'pending';
+
+/** Uploads land under an incoming prefix, and reach their key only once verified (and scanned). */
+export interface QuarantineOptions {
+  /**
+   * Where uploads land until `complete` releases them: this prefix plus the key they will have, so the owner's
+   * folder is kept. It must not contain `keyPrefix`'s keys (a lifecycle rule expires what is left here). It defaults to `incoming/`.
+   */
+  prefix?: string;
+  /**
+   * Looks at a verified upload before it is released, e.g. a malware scanner's result (docs/deploy.md). Throwing
+   * is a 500 and leaves the upload in quarantine for a retry. It defaults to none (verified uploads are released).
+   */
+  scan?: (object: QuarantinedObject, req: Request) => ScanVerdict | Promise<ScanVerdict>;
 }
 
 export interface DirectUploadOptions {
@@ -105,6 +131,19 @@ export interface DirectUploadOptions {
   multipart?: MultipartOptions | false;
   /** After a failed verification (wrong size or type in the bucket), delete the object. It defaults to true. */
   deleteRejectedUploads?: boolean;
+  /**
+   * End-to-end integrity beyond MD5: clients send the base64 digest of the file (`checksum`), or of each multipart
+   * part (`checksums`), and the server signs it as the `x-amz-checksum-sha256` / `x-amz-checksum-crc64nvme` header
+   * the client must send, so S3 refuses other bytes. A request without a digest is then a 400. Multipart uploads
+   * declare the algorithm when they start. It defaults to off (no `x-amz-checksum-*` anywhere).
+   */
+  checksum?: ChecksumAlgorithm;
+  /**
+   * Quarantine for scanning: presigned uploads land under `prefix` (`incoming/` plus their key), and `complete`
+   * moves a verified upload to its key (CopyObject, then DeleteObject), after the `scan` hook if there is one.
+   * `true` uses the defaults. Objects are at most 5 GiB then (one CopyObject). It defaults to off.
+   */
+  quarantine?: QuarantineOptions | boolean;
   /** Called once an upload has been verified in the bucket (`POST /uploads/complete`). It defaults to none. */
   onUploaded?: (object: UploadedObject, req: Request) => void | Promise<void>;
   /** Source of the current time, for signing and expiry. It defaults to `() => new Date()`. */
@@ -155,6 +194,8 @@ export interface Configuration {
   path: string;
   multipart: Required<MultipartOptions> | false;
   deleteRejectedUploads: boolean;
+  checksum?: ChecksumAlgorithm;
+  quarantine?: { prefix: string; scan?: QuarantineOptions['scan'] };
   onUploaded?: (object: UploadedObject, req: Request) => void | Promise<void>;
   clock: () => Date;
   onError: (err: unknown, status: number) => void;
@@ -255,8 +296,10 @@ function parseS3(s3: DirectUploadOptions['s3'], region: string | undefined, time
 const OPTION_NAMES = [
   'bucket', 'region', 's3', 'auth', 'authTimeout', 's3Timeouts', 'bodyTimeout', 'requiredScopes', 'owner', 'allowedContentTypes', 'maxFileSize', 'minFileSize',
   'expiresIn', 'keyPrefix', 'key', 'metadata', 'contentDisposition', 'acl', 'allowUnsizedUploads', 'path',
-  'multipart', 'deleteRejectedUploads', 'onUploaded', 'clock', 'onError',
+  'multipart', 'deleteRejectedUploads', 'onUploaded', 'clock', 'onError', 'checksum', 'quarantine',
 ] as const satisfies ReadonlyArray<keyof DirectUploadOptions>;
+const QUARANTINE_OPTION_NAMES = ['prefix', 'scan'] as const satisfies ReadonlyArray<keyof QuarantineOptions>;
+export const DEFAULT_QUARANTINE_PREFIX = 'incoming/';
 const MULTIPART_OPTION_NAMES = ['threshold', 'partSize', 'maxPartsPerRequest'] as const satisfies ReadonlyArray<keyof MultipartOptions>;
 /** Names people reach for that are too far from the real one for edit distance to find (lower case). */
 const OPTION_ALIASES: Readonly<Record<string, string>> = {
@@ -278,6 +321,24 @@ function checkKnownOptions(options: object, known: readonly string[], where: str
     const unknown = where ? `${where}.${name}` : name;
     fail(option, `Unknown option ${unknown}. ${suggestion ? `Did you mean ${where ? `${where}.` : ''}${suggestion}?` : `Known options: ${known.join(', ')}.`}`);
   }
+}
+
+function parseQuarantine(option: DirectUploadOptions['quarantine'], keyPrefix: string, maxFileSize: number): Configuration['quarantine'] {
+  if (option === undefined || option === null || option === false) return undefined;
+  const q: QuarantineOptions = option === true ? {} : option;
+  if (typeof q !== 'object') fail('quarantine', 'quarantine must be an object such as { prefix: "incoming/", scan }, true, or false.');
+  checkKnownOptions(q, QUARANTINE_OPTION_NAMES, 'quarantine');
+  const prefix = q.prefix ?? DEFAULT_QUARANTINE_PREFIX;
+  const problem = prefix === '' ? 'it must not be empty' : keyPrefixProblem(prefix);
+  if (problem) fail('quarantine.prefix', `"${String(prefix)}" is not a valid quarantine.prefix: ${problem}. Use a folder such as "incoming/".`);
+  // Released keys must never lie under the incoming prefix: its lifecycle rule would expire them.
+  if (keyPrefix.startsWith(prefix)) {
+    fail('quarantine.prefix', `quarantine.prefix "${prefix}" contains keyPrefix "${keyPrefix}", so released uploads would stay in quarantine. Use a prefix apart from it, such as "incoming/".`);
+  }
+  if (maxFileSize > MAX_SINGLE_PUT_SIZE) {
+    fail('maxFileSize', `maxFileSize ${maxFileSize} is above 5 GiB, the most one CopyObject moves out of quarantine. Lower it to ${MAX_SINGLE_PUT_SIZE} or turn quarantine off.`);
+  }
+  return { prefix, scan: checkFunction('quarantine.scan', q.scan) };
 }
 
 /** Turns user options into a fully populated Configuration, or throws a DirectUploadOptionsError naming the option. */
@@ -347,6 +408,14 @@ export function parseOptions(options: DirectUploadOptions, env: NodeJS.ProcessEn
     fail('maxFileSize', `maxFileSize ${maxFileSize} is above 5 GiB, the most one PUT can carry. Lower it or enable multipart.`);
   }
 
+  if (o.checksum !== undefined && !CHECKSUM_ALGORITHMS.includes(o.checksum)) {
+    const upper = String(o.checksum).toUpperCase().replace(/[^A-Z0-9]/g, '');
+    const meant = CHECKSUM_ALGORITHMS.find((name) => name === upper);
+    fail('checksum', `${JSON.stringify(o.checksum)} is not a supported checksum. ${meant ? `Did you mean "${meant}"?` : `Use ${CHECKSUM_ALGORITHMS.map((a) => `"${a}"`).join(' or ')}, or leave it out.`}`);
+  }
+
+  const quarantine = parseQuarantine(o.quarantine, keyPrefix, maxFileSize);
+
   if (o.acl !== undefined && o.acl !== 'public-read') fail('acl', `"${String(o.acl)}" is not a supported acl. Use "public-read" or leave it out for private objects.`);
 
   const s3Timeouts = parseS3Timeouts(o.s3, o.s3Timeouts);
@@ -373,6 +442,8 @@ export function parseOptions(options: DirectUploadOptions, env: NodeJS.ProcessEn
     path,
     multipart,
     deleteRejectedUploads: o.deleteRejectedUploads ?? true,
+    checksum: o.checksum,
+    quarantine,
     onUploaded: checkFunction('onUploaded', o.onUploaded),
     clock: checkFunction('clock', o.clock) ?? (() => new Date()),
     onError: checkFunction('onError', o.onError) ?? defaultOnError,

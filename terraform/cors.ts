@@ -8,11 +8,19 @@ import { type DeploymentConfig, DeploymentConfigError } from './config';
  * - `Content-Disposition`: sent when the middleware's `contentDisposition` option is on.
  * - `Content-MD5`: sent when the client asked for an integrity check; S3 verifies the body against it.
  * - `x-amz-acl`: only with public-read; the canned ACL is a signed header the client sends.
+ * - `x-amz-checksum-sha256`, `x-amz-checksum-crc64nvme`: sent when the middleware's `checksum` option is on; S3
+ *   verifies the body (or part) against the signed digest. Allowing them costs nothing when the option is off.
  * Not listed: `Content-Length` (the browser sets it itself) and other `x-amz-*` (the presigner moves signed `x-amz-*`
  * headers such as metadata into the query string). A client that sends signed `x-amz-*` headers
  * instead must add `x-amz-*` through the `allowedHeaders` option.
  */
-export const DEFAULT_ALLOWED_HEADERS: readonly string[] = Object.freeze(['Content-Type', 'Content-Disposition', 'Content-MD5']);
+export const DEFAULT_ALLOWED_HEADERS: readonly string[] = Object.freeze([
+  'Content-Type',
+  'Content-Disposition',
+  'Content-MD5',
+  'x-amz-checksum-sha256',
+  'x-amz-checksum-crc64nvme',
+]);
 
 /** Seconds a browser may cache a CORS preflight: fewer OPTIONS round trips per upload, and per multipart part. */
 export const DEFAULT_CORS_MAX_AGE_SECONDS = 3000;

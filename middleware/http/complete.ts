@@ -8,6 +8,7 @@ import { readExpectation, readObjectRef, readPlan, type UploadExpectation } from
 import { objectProblems, partProblems } from '../upload/verify';
 import { asyncHandler, type RouteContext } from './context';
 import { requireJson, sendJson } from './json';
+import { releaseFromQuarantine } from './quarantine';
 
 /** Body of a verified upload. */
 export interface VerifiedUploadResponse {
@@ -23,6 +24,8 @@ export interface VerifiedUploadResponse {
  */
 export async function verifyUpload(ctx: RouteContext, req: Request, key: string, caller: Caller, expected: UploadExpectation): Promise<VerifiedUploadResponse> {
   const { config } = ctx;
+  // With quarantine, an incoming upload is checked, scanned and moved first; what follows verifies where it landed.
+  key = await releaseFromQuarantine(ctx, req, key, caller, expected);
   const object = await ctx.bucket.headObject(key);
   const problems = objectProblems(object, config, expected);
   if (problems.length > 0) {

@@ -1,7 +1,9 @@
 // Single-PUT uploads: GET /uploads (the AWS sample's route) and POST /uploads, which starts a multipart upload instead above the threshold.
 import type { Request, RequestHandler } from 'express';
 import { FileTooLargeError } from '../errors';
+import { checksumSpec } from '../upload/checksum';
 import { keyContext, objectHeaders, objectKey } from '../upload/object';
+import { landingKey } from '../upload/quarantine';
 import { MAX_SINGLE_PUT_SIZE } from '../upload/parts';
 import { readUploadRequest, type UploadRequest } from '../upload/request';
 import { asyncHandler, expiresAt, type RouteContext } from './context';
@@ -25,18 +27,21 @@ export interface PutUploadResponse {
 export async function presignPut(ctx: RouteContext, req: Request, upload: UploadRequest): Promise<PutUploadResponse> {
   const { config } = ctx;
   const keyCtx = keyContext(req, ctx.callerOf(req), upload);
-  const key = objectKey(config, keyCtx);
+  const key = landingKey(config, objectKey(config, keyCtx));
   const signedHeaders = objectHeaders(config, keyCtx, upload);
   if (upload.size !== undefined) signedHeaders['content-length'] = String(upload.size);
   if (upload.contentMD5) signedHeaders['content-md5'] = upload.contentMD5;
+  const checksum = checksumSpec(config.checksum);
+  if (checksum && upload.checksum) signedHeaders[checksum.header] = upload.checksum;
   const now = config.clock();
   const url = await ctx.presigner.presign({ method: 'PUT', key, headers: signedHeaders, expiresIn: config.expiresIn, signingDate: now });
 
-  // x-amz-* headers travel in the signed query string (but the ACL); content-length is set by the client from the body.
+  // x-amz-* headers travel in the signed query string (but the ACL and checksums); content-length is set by the client from the body.
   const clientHeaders: Record<string, string> = { 'Content-Type': upload.contentType.value };
   if (signedHeaders['content-disposition']) clientHeaders['Content-Disposition'] = signedHeaders['content-disposition'];
   if (signedHeaders['x-amz-acl']) clientHeaders['x-amz-acl'] = signedHeaders['x-amz-acl'];
   if (upload.contentMD5) clientHeaders['Content-MD5'] = upload.contentMD5;
+  if (checksum && upload.checksum) clientHeaders[checksum.header] = upload.checksum;
   return {
     method: 'PUT',
     url,
@@ -60,7 +65,7 @@ export function presignPutFromQuery(ctx: RouteContext): RequestHandler {
 }
 
 /**
- * POST /uploads  { filename?, contentType, size, contentMD5? }
+ * POST /uploads  { filename?, contentType, size, contentMD5?, checksum? }
  * 200 `{ method: 'PUT', url, key, headers, size, expiresAt }`; above `multipart.threshold` it starts a multipart
  * upload instead: 201 `{ method: 'MULTIPART', key, uploadId, size, partSize, partCount }`. Over 5 GiB with multipart
  * off: 413.

@@ -2,6 +2,7 @@
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   HeadObjectCommand,
@@ -10,12 +11,16 @@ import {
   type ObjectCannedACL,
 } from '@aws-sdk/client-s3';
 import { NotFoundError, StorageUnavailableError, UploadMismatchError, type DirectUploadError } from '../errors';
+import type { ChecksumSpec } from '../upload/checksum';
 
 /** One uploaded part as S3 lists it. */
 export interface StoredPart {
   partNumber: number;
   size: number;
   etag: string;
+  /** The part's checksum as S3 holds it, with the `checksum` option (S3's field names); absent otherwise. */
+  checksumSHA256?: string;
+  checksumCRC64NVME?: string;
 }
 
 /** What HeadObject says about an object. */
@@ -34,6 +39,8 @@ export interface NewMultipartUpload {
   acl?: ObjectCannedACL;
   /** User metadata, names without the `x-amz-meta-` prefix. */
   metadata: Record<string, string>;
+  /** The algorithm (and how parts combine) that every part must then carry a checksum of; none when undefined. */
+  checksum?: ChecksumSpec;
 }
 
 /**
@@ -49,6 +56,23 @@ export interface BucketClient {
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
   headObject(key: string): Promise<StoredObject>;
   deleteObject(key: string): Promise<void>;
+  /** Copies an object of at most 5 GiB within the bucket, metadata included (releases a quarantined upload). */
+  copyObject(input: ObjectCopy): Promise<void>;
+}
+
+/** One server-side copy within the bucket: everything the copy must carry that CopyObject does not copy by itself. */
+export interface ObjectCopy {
+  from: string;
+  to: string;
+  /** CopyObject never copies ACLs: a public-read upload must be given its ACL again. */
+  acl?: ObjectCannedACL;
+  /** Keeps a checksum of the configured algorithm on the copy. */
+  checksum?: ChecksumSpec;
+}
+
+/** `x-amz-copy-source`: the bucket and the URL-encoded key (each segment; `/` stays a separator). */
+export function copySource(bucket: string, key: string): string {
+  return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 interface S3ServiceError {
@@ -104,6 +128,7 @@ export class Bucket implements BucketClient {
           ContentDisposition: input.contentDisposition,
           ACL: input.acl,
           Metadata: input.metadata,
+          ...(input.checksum ? { ChecksumAlgorithm: input.checksum.algorithm, ChecksumType: input.checksum.multipartType } : {}),
         }),
         this.sendOptions,
       ),
@@ -122,7 +147,13 @@ export class Bucket implements BucketClient {
         this.client.send(new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }), this.sendOptions),
       );
       for (const part of out.Parts ?? []) {
-        parts.push({ partNumber: part.PartNumber ?? 0, size: part.Size ?? 0, etag: part.ETag ?? '' });
+        parts.push({
+          partNumber: part.PartNumber ?? 0,
+          size: part.Size ?? 0,
+          etag: part.ETag ?? '',
+          ...(part.ChecksumSHA256 ? { checksumSHA256: part.ChecksumSHA256 } : {}),
+          ...(part.ChecksumCRC64NVME ? { checksumCRC64NVME: part.ChecksumCRC64NVME } : {}),
+        });
       }
       if (!out.IsTruncated) break;
       marker = out.NextPartNumberMarker;
@@ -137,7 +168,15 @@ export class Bucket implements BucketClient {
           Bucket: this.bucket,
           Key: key,
           UploadId: uploadId,
-          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+          // An upload started with a checksum algorithm completes only with each part's checksum, as ListParts gave it.
+          MultipartUpload: {
+            Parts: parts.map((p) => ({
+              PartNumber: p.partNumber,
+              ETag: p.etag,
+              ...(p.checksumSHA256 ? { ChecksumSHA256: p.checksumSHA256 } : {}),
+              ...(p.checksumCRC64NVME ? { ChecksumCRC64NVME: p.checksumCRC64NVME } : {}),
+            })),
+          },
         }),
         this.sendOptions,
       ),
@@ -159,6 +198,24 @@ export class Bucket implements BucketClient {
       throw fromS3Error(err, 'The object');
     }
     return { size: out.ContentLength ?? 0, contentType: out.ContentType ?? '', etag: out.ETag, metadata: out.Metadata ?? {} };
+  }
+
+  async copyObject(input: ObjectCopy): Promise<void> {
+    await this.call('The object', () =>
+      this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: input.to,
+          CopySource: copySource(this.bucket, input.from),
+          // Content-Type, Content-Disposition and x-amz-meta-* (the declared size among them) travel with the bytes.
+          MetadataDirective: 'COPY',
+          // Tags (a scanner's verdict on the incoming object) stay behind: copying them needs tagging permissions.
+          TaggingDirective: 'REPLACE',
+          ACL: input.acl,
+          ...(input.checksum ? { ChecksumAlgorithm: input.checksum.algorithm } : {}),
+        }),
+      ),
+    );
   }
 
   async deleteObject(key: string): Promise<void> {

@@ -47,8 +47,9 @@ async function resolveTarget(client: S3Client, bucket: string): Promise<BucketTa
 /**
  * `x-amz-*` headers that stay headers instead of moving into the query string. Ceph RGW reads the canned ACL only
  * from the header (a query-string `x-amz-acl` is accepted and ignored, leaving the object private); AWS reads both.
+ * S3 checks a body against `x-amz-checksum-*` request headers, so a signed checksum is one the client must send.
  */
-const HEADER_ONLY = new Set(['x-amz-acl']);
+const HEADER_ONLY = new Set(['x-amz-acl', 'x-amz-checksum-sha256', 'x-amz-checksum-crc64nvme']);
 
 /** What the routes need from a signer: the bucket it signs for, and one signed URL per request. A fake for tests implements this. */
 export interface UrlSigner {

@@ -15,6 +15,8 @@ it('exports directUpload, sendProblem and the error classes, nothing else at run
       'MethodNotAllowedError',
       'UploadMismatchError',
       'IncompleteUploadError',
+      'ScanPendingError',
+      'UploadRejectedError',
       'FileTooLargeError',
       'RequestTooLargeError',
       'RequestTimeoutError',
