@@ -37,7 +37,7 @@ export async function startMultipart(ctx: RouteContext, req: Request, upload: Up
     key,
     contentType: upload.contentType.value,
     contentDisposition: headers['content-disposition'],
-    acl: config.acl,
+    acl: headers['x-amz-acl'] as 'private' | 'public-read',
     metadata,
   });
   const plan = partPlan(size, multipart.partSize);
