@@ -6,8 +6,17 @@ import { DECLARED_HEADERS_METADATA, DECLARED_SIZE_METADATA, declaredHeadersDiges
 import { partLength, type PartPlan } from './parts';
 import type { UploadExpectation } from './request';
 
-/** What a browser's own fetch adds to a conditional PUT (`If-None-Match`): the one unsigned value accepted. */
-export const FETCH_CACHE_CONTROL = 'no-cache';
+/**
+ * Cache-Control directives a browser adds by itself to a conditional PUT (`If-None-Match`), which S3 then stores:
+ * Node's fetch sends `no-cache`, Chromium `max-age=0`. Cache-Control cannot be signed (SigV4 signers leave it out),
+ * so a stored value made only of these, which can only shorten caching, is accepted; any other is not.
+ */
+const BROWSER_CACHE_DIRECTIVES: ReadonlySet<string> = new Set(['no-cache', 'no-store', 'max-age=0', 'must-revalidate']);
+
+/** True for a Cache-Control a browser may have added by itself: only directives that forbid or shorten caching. */
+export function isBrowserCacheControl(value: string): boolean {
+  return value.split(',').every((directive) => BROWSER_CACHE_DIRECTIVES.has(directive.trim().toLowerCase()));
+}
 
 /**
  * What is wrong with an object by the server's own rules, as phrases for one message; empty when it is what was
@@ -42,7 +51,7 @@ export function headerProblems(object: StoredObject, config: Pick<Configuration,
     ['x-amz-website-redirect-location', object.websiteRedirectLocation],
   ];
   for (const [name, value] of unsigned) if (value) problems.push(`it carries ${name} "${value}", which was not signed`);
-  if (object.cacheControl && object.cacheControl !== FETCH_CACHE_CONTROL) problems.push(`it carries Cache-Control "${object.cacheControl}", which was not signed`);
+  if (object.cacheControl && !isBrowserCacheControl(object.cacheControl)) problems.push(`it carries Cache-Control "${object.cacheControl}", which was not signed`);
   if (object.tagCount > 0) problems.push(`it carries ${object.tagCount} tag(s), which were not signed`);
   if (object.storageClass && object.storageClass !== 'STANDARD') problems.push(`its storage class ${object.storageClass} was not signed`);
 

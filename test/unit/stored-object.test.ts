@@ -77,9 +77,11 @@ describe('objectProblems: what the server did not authorise', () => {
   const config = { maxFileSize: 100, minFileSize: 1, allowedContentTypes: patterns('image/png', 'image/svg+xml'), contentDisposition: false };
   const stored = (overrides: Partial<StoredObject> = {}): StoredObject => ({ size: 10, contentType: 'image/png', metadata: {}, tagCount: 0, ...overrides });
 
-  it('accepts exactly what was signed, and the Cache-Control a browser adds to a conditional PUT', () => {
+  it('accepts exactly what was signed, and the Cache-Control a browser adds to a conditional PUT (Node: no-cache, Chromium: max-age=0)', () => {
     expect(objectProblems(stored(), config)).toEqual([]);
     expect(objectProblems(stored({ cacheControl: 'no-cache' }), config)).toEqual([]);
+    expect(objectProblems(stored({ cacheControl: 'max-age=0' }), config)).toEqual([]);
+    expect(objectProblems(stored({ cacheControl: 'no-cache, max-age=31536000' }), config).join()).toMatch(/Cache-Control/);
     expect(objectProblems(stored({ contentType: 'image/svg+xml', contentDisposition: 'attachment' }), config)).toEqual([]);
   });
 
