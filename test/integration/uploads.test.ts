@@ -227,6 +227,19 @@ describe('GET /uploads (the AWS sample\'s Postman flow)', () => {
   });
 });
 
+describe('GET /uploads over 5 GiB', () => {
+  it('is a 413, as POST /uploads is without multipart, even when maxFileSize allows more', async () => {
+    const GiB = 1024 ** 3;
+    const app = services.app({ maxFileSize: 10 * GiB });
+    const token = await services.token();
+    const over = await request(app).get(`/uploads?contentType=image/png&size=${5 * GiB + 1}`).set('Authorization', `Bearer ${token}`);
+    expect(over.status).toBe(413);
+    expect(over.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(over.body.code).toBe('file_too_large');
+    await request(app).get(`/uploads?contentType=image/png&size=${5 * GiB}`).set('Authorization', `Bearer ${token}`).expect(200);
+  });
+});
+
 describe('options that shape the object', () => {
   it('signs metadata, Content-Disposition and Content-MD5 into the upload', async () => {
     const body = bytes(64);
