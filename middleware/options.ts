@@ -16,7 +16,7 @@ export interface KeyContext {
   ownerPrefix: string;
   /** A fresh random UUID v4. */
   uuid: string;
-  /** Lower-case extension without the dot, from the filename or the content type; '' when unknown. */
+  /** Lower-case extension without the dot, from the content type (never the client's filename); '' when unknown. */
   extension: string;
   filename?: string;
   contentType: string;

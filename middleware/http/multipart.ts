@@ -39,7 +39,7 @@ export async function startMultipart(ctx: RouteContext, req: Request, upload: Up
     key,
     contentType: upload.contentType.value,
     contentDisposition: headers['content-disposition'],
-    acl: config.acl,
+    acl: headers['x-amz-acl'] as 'private' | 'public-read',
     metadata,
     checksum: checksumSpec(config.checksum),
   });

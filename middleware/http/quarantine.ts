@@ -1,13 +1,13 @@
 // Releasing a quarantined upload: verify it where it landed, ask the scan hook, then move it to its key (CopyObject, DeleteObject).
 import type { Request } from 'express';
-import { DirectUploadError, NotFoundError, ScanPendingError, UploadMismatchError, UploadRejectedError } from '../errors';
+import { DirectUploadError, NotFoundError, ScanPendingError, UploadRejectedError } from '../errors';
 import type { QuarantinedObject } from '../options';
 import type { Caller } from '../upload/caller';
 import { checksumSpec } from '../upload/checksum';
 import { releasedKey } from '../upload/quarantine';
 import type { UploadExpectation } from '../upload/request';
-import { objectProblems } from '../upload/verify';
 import type { RouteContext } from './context';
+import { authorisedObject } from './stored-object';
 
 /**
  * For a key under the incoming prefix: checks the upload there against what was authorised (409 upload_mismatch,
@@ -23,16 +23,10 @@ export async function releaseFromQuarantine(ctx: RouteContext, req: Request, key
 
   let object;
   try {
-    object = await ctx.bucket.headObject(key);
+    object = await authorisedObject(ctx, key, expected);
   } catch (err) {
     if (err instanceof NotFoundError) return finalKey;
     throw err;
-  }
-
-  const problems = objectProblems(object, config, expected);
-  if (problems.length > 0) {
-    if (config.deleteRejectedUploads) await ctx.bucket.deleteObject(key);
-    throw new UploadMismatchError(`The uploaded object does not match what was authorised: ${problems.join('; ')}.${config.deleteRejectedUploads ? ' It was deleted.' : ''}`);
   }
 
   const { scan } = config.quarantine;

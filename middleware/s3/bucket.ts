@@ -13,6 +13,9 @@ import {
 import { NotFoundError, StorageUnavailableError, UploadMismatchError, type DirectUploadError } from '../errors';
 import type { ChecksumSpec } from '../upload/checksum';
 
+/** HeadObject refused the server's own request for an object that exists: the object is not what the server authorised. */
+export class UnreadableObjectError extends UploadMismatchError {}
+
 /** One uploaded part as S3 lists it. */
 export interface StoredPart {
   partNumber: number;
@@ -23,12 +26,24 @@ export interface StoredPart {
   checksumCRC64NVME?: string;
 }
 
-/** What HeadObject says about an object. */
+/** What HeadObject says about an object: everything a URL holder could have set beside the bytes. */
 export interface StoredObject {
   size: number;
   contentType: string;
   etag?: string;
+  /** User metadata, names lower-case without the `x-amz-meta-` prefix. */
   metadata: Record<string, string>;
+  contentDisposition?: string;
+  contentEncoding?: string;
+  cacheControl?: string;
+  /** The stored `Expires` header as S3 returns it. */
+  expires?: string;
+  contentLanguage?: string;
+  websiteRedirectLocation?: string;
+  /** Number of tags (`x-amz-tagging-count`); 0 when there are none. */
+  tagCount: number;
+  /** Undefined for the bucket's default (STANDARD). */
+  storageClass?: string;
 }
 
 /** What a multipart upload is created with: everything that becomes part of the object. */
@@ -52,7 +67,11 @@ export interface BucketClient {
   createMultipartUpload(input: NewMultipartUpload): Promise<string>;
   /** Every uploaded part, in part-number order. */
   listParts(key: string, uploadId: string): Promise<StoredPart[]>;
-  completeMultipartUpload(key: string, uploadId: string, parts: StoredPart[]): Promise<void>;
+  /**
+   * Completes the upload only if no object exists at the key yet (`If-None-Match: *`); resolves to false when one
+   * does, e.g. because an earlier call completed it.
+   */
+  completeMultipartUpload(key: string, uploadId: string, parts: StoredPart[]): Promise<boolean>;
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
   headObject(key: string): Promise<StoredObject>;
   deleteObject(key: string): Promise<void>;
@@ -161,13 +180,15 @@ export class Bucket implements BucketClient {
     return parts.sort((a, b) => a.partNumber - b.partNumber);
   }
 
-  async completeMultipartUpload(key: string, uploadId: string, parts: StoredPart[]): Promise<void> {
-    await this.call('The multipart upload', () =>
-      this.client.send(
+  async completeMultipartUpload(key: string, uploadId: string, parts: StoredPart[]): Promise<boolean> {
+    try {
+      await this.client.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.bucket,
           Key: key,
           UploadId: uploadId,
+          // Never replaces an object that verification (and onUploaded) may already have seen.
+          IfNoneMatch: '*',
           // An upload started with a checksum algorithm completes only with each part's checksum, as ListParts gave it.
           MultipartUpload: {
             Parts: parts.map((p) => ({
@@ -179,8 +200,12 @@ export class Bucket implements BucketClient {
           },
         }),
         this.sendOptions,
-      ),
-    );
+      );
+      return true;
+    } catch (err) {
+      if ((err as S3ServiceError).$metadata?.httpStatusCode === 412) return false;
+      throw fromS3Error(err, 'The multipart upload');
+    }
   }
 
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
@@ -194,10 +219,29 @@ export class Bucket implements BucketClient {
     } catch (err) {
       // Without s3:ListBucket (the least-privilege policy in terraform/), S3 answers 403 instead of 404 for a
       // missing key: "not uploaded yet" is by far the likelier meaning.
-      if ((err as S3ServiceError).$metadata?.httpStatusCode === 403) throw new NotFoundError('No object at this key yet: upload it first.');
+      const status = (err as S3ServiceError).$metadata?.httpStatusCode;
+      if (status === 403) throw new NotFoundError('No object at this key yet: upload it first.');
+      // A HEAD the server cannot make on its own object: a URL holder encrypted it with their own key (SSE-C).
+      if (status === 400) throw new UnreadableObjectError('The server cannot read the uploaded object (S3 answered 400, e.g. for a customer-provided encryption key).');
       throw fromS3Error(err, 'The object');
     }
-    return { size: out.ContentLength ?? 0, contentType: out.ContentType ?? '', etag: out.ETag, metadata: out.Metadata ?? {} };
+    const metadata: Record<string, string> = {};
+    for (const [name, value] of Object.entries(out.Metadata ?? {})) metadata[name.toLowerCase()] = value;
+    return {
+      size: out.ContentLength ?? 0,
+      contentType: out.ContentType ?? '',
+      etag: out.ETag,
+      metadata,
+      contentDisposition: out.ContentDisposition,
+      contentEncoding: out.ContentEncoding,
+      cacheControl: out.CacheControl,
+      // ExpiresString is the raw header; Expires is only set when it parses as a date.
+      expires: out.ExpiresString ?? out.Expires?.toUTCString(),
+      contentLanguage: out.ContentLanguage,
+      websiteRedirectLocation: out.WebsiteRedirectLocation,
+      tagCount: out.TagCount ?? 0,
+      storageClass: out.StorageClass,
+    };
   }
 
   async copyObject(input: ObjectCopy): Promise<void> {

@@ -44,8 +44,8 @@ describe('checksum: "SHA256"', () => {
   it('signs the digest as the x-amz-checksum-sha256 header the client must send, and nothing else besides the usual', async () => {
     const digest = sha256('hello');
     const res = await presign(services.app({ checksum: 'SHA256' }), { filename: 'a.png', contentType: 'image/png', size: 5, checksum: digest });
-    expect(res.body.headers).toEqual({ 'Content-Type': 'image/png', 'x-amz-checksum-sha256': digest });
-    expect(signedHeaderNames(res.body.url)).toEqual(['content-length', 'content-type', 'host', 'x-amz-checksum-sha256']);
+    expect(res.body.headers).toEqual({ 'Content-Type': 'image/png', 'If-None-Match': '*', 'x-amz-acl': 'private', 'x-amz-checksum-sha256': digest });
+    expect(signedHeaderNames(res.body.url)).toEqual(['content-length', 'content-type', 'host', 'if-none-match', 'x-amz-acl', 'x-amz-checksum-sha256']);
     // A header, not a query parameter: S3 checks bodies against the request header.
     expect(checksumNames(new URL(res.body.url).searchParams.keys())).toEqual([]);
 
@@ -114,7 +114,7 @@ describe('checksum: "CRC64NVME"', () => {
     const digest = crc64(9);
     const res = await presign(app, { contentType: 'image/png', size: 5, checksum: digest });
     expect(res.body.headers['x-amz-checksum-crc64nvme']).toBe(digest);
-    expect(signedHeaderNames(res.body.url)).toEqual(['content-length', 'content-type', 'host', 'x-amz-checksum-crc64nvme']);
+    expect(signedHeaderNames(res.body.url)).toEqual(['content-length', 'content-type', 'host', 'if-none-match', 'x-amz-acl', 'x-amz-checksum-crc64nvme']);
     expect(recomputeSignature(res.body.url, { ...res.body.headers, 'content-length': '5' }, services.s3.credentials)).toBe(new URL(res.body.url).searchParams.get('X-Amz-Signature'));
 
     const wrongLength = await presign(app, { contentType: 'image/png', size: 5, checksum: sha256('x') }, 400);

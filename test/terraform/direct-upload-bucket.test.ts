@@ -152,7 +152,7 @@ describe('DirectUploadBucket', () => {
           id: 'direct-upload',
           allowed_origins: ['https://app.example.com'],
           allowed_methods: ['PUT'],
-          allowed_headers: ['Content-Type', 'Content-Disposition', 'Content-MD5', 'x-amz-checksum-sha256', 'x-amz-checksum-crc64nvme'],
+          allowed_headers: ['Content-Type', 'Content-Disposition', 'Content-MD5', 'x-amz-acl', 'If-None-Match', 'x-amz-meta-*', 'x-amz-checksum-sha256', 'x-amz-checksum-crc64nvme'],
           expose_headers: ['ETag'],
           max_age_seconds: 3000,
         },
@@ -200,9 +200,10 @@ describe('DirectUploadBucket', () => {
       expect(only(synth({ publicRead: true }), S3BucketCorsConfiguration).cors_rule[0].allowed_methods).toEqual(['PUT', 'GET', 'HEAD']);
     });
 
-    it('allows the x-amz-acl header only for public-read, where uploads send it', () => {
-      expect(only(defaults, S3BucketCorsConfiguration).cors_rule[0].allowed_headers).not.toContain('x-amz-acl');
-      expect(only(synth({ publicRead: true }), S3BucketCorsConfiguration).cors_rule[0].allowed_headers).toEqual(['Content-Type', 'Content-Disposition', 'Content-MD5', 'x-amz-checksum-sha256', 'x-amz-checksum-crc64nvme', 'x-amz-acl']);
+    it('allows the signed x-amz-acl and If-None-Match headers every upload sends, private or public-read', () => {
+      for (const rule of [only(defaults, S3BucketCorsConfiguration).cors_rule[0], only(synth({ publicRead: true }), S3BucketCorsConfiguration).cors_rule[0]]) {
+        expect(rule.allowed_headers).toEqual(expect.arrayContaining(['x-amz-acl', 'If-None-Match', 'x-amz-meta-*', 'x-amz-checksum-sha256', 'x-amz-checksum-crc64nvme']));
+      }
     });
 
     it('takes custom allowed headers and max age', () => {
