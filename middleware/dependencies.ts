@@ -9,7 +9,7 @@ import { Presigner } from './s3/presigner';
 export function routerDependencies(config: Configuration): RouterDependencies {
   return {
     presigner: new Presigner(config.s3, config.bucket),
-    bucket: new Bucket(config.s3, config.bucket),
+    bucket: new Bucket(config.s3, config.bucket, config.s3Timeouts?.requestTimeout),
     authenticate: authenticationHandlers(config),
   };
 }

@@ -48,13 +48,13 @@ export interface FileRouteGrants {
 
 /** The IAM actions the middleware needs, with the S3 API calls each one authorises. */
 export const SERVER_ACTIONS = Object.freeze({
-  /** Presigned PUT, CreateMultipartUpload, presigned UploadPart, CompleteMultipartUpload. */
+  /** Presigned PUT, CreateMultipartUpload, presigned UploadPart, CompleteMultipartUpload; the CopyObject destination with quarantine. */
   write: 's3:PutObject',
   /** AbortMultipartUpload. */
   abort: 's3:AbortMultipartUpload',
   /** ListParts, which is how a stateless server resumes a multipart upload. */
   listParts: 's3:ListMultipartUploadParts',
-  /** HeadObject and GetObject (verify-after-upload, download URLs, the types in a listing). */
+  /** HeadObject and GetObject (verify-after-upload, download URLs, the types in a listing); the CopyObject source with quarantine. */
   read: 's3:GetObject',
   /** DeleteObject (verify-after-upload removes an object that breaks the rules; the owner deletes a file). */
   delete: 's3:DeleteObject',
@@ -148,6 +148,18 @@ export class DirectUploadBucket extends Construct {
           filter: [{ prefix: config.keyPrefix }],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: config.abortIncompleteMultipartAfterDays }],
         },
+        // Quarantined uploads that were never verified and released (abandoned, or rejected while kept) are deleted.
+        ...(config.quarantinePrefix
+          ? [
+              {
+                id: 'expire-unreleased-quarantined-uploads',
+                status: 'Enabled',
+                filter: [{ prefix: config.quarantinePrefix }],
+                expiration: [{ days: config.quarantineExpirationDays as number }],
+                abortIncompleteMultipartUpload: [{ daysAfterInitiation: config.abortIncompleteMultipartAfterDays }],
+              },
+            ]
+          : []),
       ],
     });
 
@@ -199,19 +211,33 @@ function fileRouteGrants(files: DirectUploadBucketProps['files']): Required<File
 
 /**
  * The server's IAM policy: object actions on the key prefix only; listing of the bucket only for prefixes under
- * the key prefix, and only when the list route is on; KMS use through S3 when SSE-KMS is on.
+ * the key prefix, and only when the list route is on; KMS use through S3 when SSE-KMS is on. With quarantine,
+ * uploads are written, assembled, read and deleted under the incoming prefix, and the final prefix only receives
+ * the copy (PutObject, its ACL with public-read), is read to verify it, and serves the file routes; the incoming
+ * prefix is never listable.
  */
 function serverPolicyDocument(bucketArn: string, config: DeploymentConfig, props: DirectUploadBucketProps) {
   const files = fileRouteGrants(props.files);
-  const actions: string[] = [SERVER_ACTIONS.write, SERVER_ACTIONS.abort, SERVER_ACTIONS.listParts];
+  const objects = `${bucketArn}/${config.keyPrefix}*`;
+  const actions: string[] = config.quarantinePrefix ? [SERVER_ACTIONS.write] : [SERVER_ACTIONS.write, SERVER_ACTIONS.abort, SERVER_ACTIONS.listParts];
   if ((props.grantRead ?? true) || files.download) actions.push(SERVER_ACTIONS.read);
   if ((props.grantDelete ?? true) || files.delete) actions.push(SERVER_ACTIONS.delete);
   if (config.publicRead) actions.push(SERVER_ACTIONS.acl);
 
-  const statements: object[] = [{ Sid: 'DirectUploadObjects', Effect: 'Allow', Action: actions, Resource: [`${bucketArn}/${config.keyPrefix}*`] }];
+  const statements: object[] = [{ Sid: 'DirectUploadObjects', Effect: 'Allow', Action: actions, Resource: [objects] }];
+  if (config.quarantinePrefix) {
+    statements.push({
+      // Presigned PUT and multipart land here; HeadObject and the CopyObject source read here; the move deletes here.
+      Sid: 'DirectUploadQuarantine',
+      Effect: 'Allow',
+      Action: [SERVER_ACTIONS.write, SERVER_ACTIONS.abort, SERVER_ACTIONS.listParts, SERVER_ACTIONS.read, SERVER_ACTIONS.delete],
+      Resource: [`${bucketArn}/${config.quarantinePrefix}${config.keyPrefix}*`],
+    });
+  }
   if (files.list) {
     statements.push({
-      // The middleware always lists with Prefix = <keyPrefix><hash of the caller>/, so nothing outside keyPrefix is listable.
+      // The middleware always lists with Prefix = <keyPrefix><hash of the caller>/, so nothing outside keyPrefix
+      // (the incoming prefix included) is listable.
       Sid: 'DirectUploadListOwnFolders',
       Effect: 'Allow',
       Action: [SERVER_ACTIONS.list],

@@ -2,7 +2,7 @@
 import type { RequestHandler } from 'express';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors';
 import type { ListedObject, StoredObject } from '../s3/bucket';
-import { assertOwnedBy } from '../upload/caller';
+import { assertReleasedFileOf } from '../upload/caller';
 import { decodeCursor, decodeFilename, encodeCursor } from '../upload/files';
 import { attachmentDisposition } from '../upload/object';
 import { readDownloadRequest, readListRequest, readObjectRef } from '../upload/request';
@@ -72,14 +72,15 @@ async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (it
  * `response-content-disposition: attachment` with the original filename, so browsers save the file under that name.
  * With `acl: 'public-read'` and no `download`, the object's permanent public URL (`expiresAt: null`).
  * HeadObject first, so a missing object is a 404 here rather than a URL that fails later.
- * 200 `{ url, key, expiresAt }`; 403 another user's key (before any S3 call); 404 no such object.
+ * 200 `{ url, key, expiresAt }`; 403 another user's key, or one still under the quarantine prefix (before any S3
+ * call); 404 no such object.
  */
 export function downloadUrl(ctx: RouteContext): RequestHandler {
   const { config } = ctx;
   const expiresIn = config.files.downloadExpiresIn;
   return asyncHandler(async function downloadUrl(req, res) {
     const { key, attachment } = readDownloadRequest(req.query);
-    assertOwnedBy(key, ctx.callerOf(req));
+    assertReleasedFileOf(key, ctx.callerOf(req));
     const object = await headFile(ctx, key);
     const now = config.clock();
     const query: Record<string, string> = {};
@@ -97,7 +98,7 @@ export function downloadUrl(ctx: RouteContext): RequestHandler {
 /**
  * GET /uploads/files?limit=50&cursor=...
  * The caller's objects in key order, `limit` (1 to 1000, default 50) at a time: ListObjectsV2 under the caller's
- * folder only, then one HeadObject per object (at most 16 at once) for its type and original filename, which a
+ * folder only (released files: uploads still under the quarantine prefix are not in it), then one HeadObject per object (at most 16 at once) for its type and original filename, which a
  * listing does not carry. An object deleted in between is left out. `cursor` is the previous page's `nextCursor`:
  * a cursor into another user's folder is a 403, one this server never gave out a 400.
  * 200 `{ files: [{ key, size, contentType, lastModified, filename?, etag? }], nextCursor }`.
@@ -147,13 +148,13 @@ export function listFiles(ctx: RouteContext): RequestHandler {
 
 /**
  * DELETE /uploads/files?key=...
- * Deletes one of the caller's objects. Idempotent: 204 whether or not it was there. 403 another user's key
- * (before any S3 call).
+ * Deletes one of the caller's objects. Idempotent: 204 whether or not it was there. 403 another user's key, or one
+ * still under the quarantine prefix (before any S3 call).
  */
 export function deleteFile(ctx: RouteContext): RequestHandler {
   return asyncHandler(async function deleteFile(req, res) {
     const { key } = readObjectRef(req.query, false);
-    assertOwnedBy(key, ctx.callerOf(req));
+    assertReleasedFileOf(key, ctx.callerOf(req));
     try {
       await ctx.bucket.deleteObject(key);
     } catch (err) {

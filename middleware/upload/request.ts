@@ -1,6 +1,7 @@
 // All request input parsing: what a client asks to upload, the object or upload it names, part plans and numbers; throws typed errors.
 import { BadRequestError, FileTooLargeError, UnsupportedContentTypeError, type FieldError } from '../errors';
 import type { Configuration } from '../options';
+import { readChecksum } from './checksum';
 import { isContentTypeAllowed, parseContentType, type ContentType } from './content-types';
 import { partPlan, type PartPlan } from './parts';
 
@@ -12,6 +13,8 @@ export interface UploadRequest {
   size?: number;
   /** Base64 MD5 of the body, signed so that S3 refuses corrupted bytes. */
   contentMD5?: string;
+  /** Base64 digest of the body in the configured `checksum` algorithm (single PUT only; parts carry their own). */
+  checksum?: string;
 }
 
 /** Longest filename accepted; it only feeds the extension and Content-Disposition. */
@@ -61,7 +64,7 @@ export function checkMaxFileSize(size: number, config: Pick<Configuration, 'maxF
  * Checks an upload request. Shape problems come first, as one 400 listing every bad field;
  * then the type (415) and the size (413), so a client learns the most useful thing first.
  */
-export function readUploadRequest(source: unknown, fromQuery: boolean, config: Configuration): UploadRequest {
+export function readUploadRequest(source: unknown, fromQuery: boolean, config: Configuration, startsMultipart = false): UploadRequest {
   if (typeof source !== 'object' || source === null || Array.isArray(source)) {
     throw new BadRequestError('Send a JSON object: { "filename": "photo.jpg", "contentType": "image/jpeg", "size": 12345 } with Content-Type: application/json.');
   }
@@ -93,6 +96,10 @@ export function readUploadRequest(source: unknown, fromQuery: boolean, config: C
   const contentMD5 = readString(input, 'contentMD5', errors);
   if (contentMD5 !== undefined && !BASE64_MD5.test(contentMD5)) errors.push({ field: 'contentMD5', detail: 'contentMD5 must be the base64 MD5 digest of the file (24 characters)' });
 
+  // Only a size above the threshold (on POST) goes multipart, and then each part carries its own digest.
+  const multipart = startsMultipart || (!fromQuery && config.multipart !== false && size !== undefined && size > config.multipart.threshold);
+  const checksum = readChecksum(input, config.checksum, multipart, errors);
+
   if (errors.length > 0) throw invalidFields(errors);
   const checkedType = contentType as ContentType;
   if (!isContentTypeAllowed(checkedType, config.allowedContentTypes)) {
@@ -105,7 +112,7 @@ export function readUploadRequest(source: unknown, fromQuery: boolean, config: C
       errors: [{ field: 'size', detail: `size must be at least ${config.minFileSize}` }],
     });
   }
-  return { filename, contentType: checkedType, size, contentMD5 };
+  return { filename, contentType: checkedType, size, contentMD5, checksum };
 }
 
 /** An object, or a multipart upload of it, that a request names. */

@@ -167,6 +167,43 @@ describe('the owner\'s files on a local S3 (s3rver)', () => {
     expect(new URL(url.body.url).searchParams.get('response-content-disposition')).toBe(`attachment; filename="plain.gif"; filename*=UTF-8''plain.gif`);
   });
 
+  describe('with quarantine on: unscanned uploads under incoming/ are not served', () => {
+    const quarantined = (overrides: Partial<DirectUploadOptions> = {}) => services.app({ quarantine: { prefix: 'incoming/' }, ...overrides });
+
+    it('answers 403 for the caller\'s own incoming key on download and delete, before any S3 call', async () => {
+      // Port 1 on loopback refuses connections: a route that called S3 would answer 503, not 403.
+      const unreachable = quarantined({ s3: { ...(services.options().s3 as object), endpoint: 'http://127.0.0.1:1' } });
+      const token = await services.token('auth0|files-quarantine-early');
+      const incoming = `incoming/${ownerPrefix('uploads/', 'auth0|files-quarantine-early')}unscanned.png`;
+      for (const res of [
+        await request(unreachable).get('/uploads/files/url').query({ key: incoming }).set(as(token)),
+        await request(unreachable).get('/uploads/files/url').query({ key: incoming, download: 1 }).set(as(token)),
+        await request(unreachable).delete('/uploads/files').query({ key: incoming }).set(as(token)),
+      ]) {
+        expect(res.status).toBe(403);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.body).toMatchObject({ code: 'forbidden', detail: expect.stringMatching(/quarantine/) });
+      }
+      // Another user's incoming key is a plain 403 too; a cursor into the incoming folder lists nothing of it.
+      const theirs = `incoming/${ownerPrefix('uploads/', 'auth0|files-alice')}x.png`;
+      expect((await request(unreachable).get('/uploads/files/url').query({ key: theirs }).set(as(token)).expect(403)).body.detail).toMatch(/not belong to you/);
+      await request(unreachable).get('/uploads/files').query({ cursor: Buffer.from(incoming).toString('base64url') }).set(as(token)).expect(403);
+    });
+
+    it('lists released files only: an object under the caller\'s incoming folder is left out, and stays', async () => {
+      const token = await services.token('auth0|files-quarantine-list');
+      const prefix = ownerPrefix('uploads/', 'auth0|files-quarantine-list');
+      const incoming = `incoming/${prefix}waiting.png`;
+      const released = `${prefix}released.png`;
+      await services.client.send(new PutObjectCommand({ Bucket: services.bucket, Key: incoming, Body: bytes(8), ContentType: 'image/png' }));
+      await services.client.send(new PutObjectCommand({ Bucket: services.bucket, Key: released, Body: bytes(9), ContentType: 'image/png' }));
+      const res = await request(quarantined()).get('/uploads/files').set(as(token)).expect(200);
+      expect(res.body.files.map((f: { key: string }) => f.key)).toEqual([released]);
+      await request(quarantined()).delete('/uploads/files').query({ key: incoming }).set(as(token)).expect(403);
+      await services.client.send(new HeadObjectCommand({ Bucket: services.bucket, Key: incoming }));
+    });
+  });
+
   describe('switches', () => {
     const token = () => services.token('auth0|files-switch');
     const key = () => `${ownerPrefix('uploads/', 'auth0|files-switch')}x.png`;
@@ -281,6 +318,37 @@ describeWithRgw('the owner\'s files against a verifying S3 (Ceph RGW)', (rgw) =>
     const { keys: listed, sizes } = await listAll(app, token, 2);
     expect(sizes).toEqual([2, 2, 1]);
     expect(listed).toEqual([...keys].sort());
+  });
+
+  it('with quarantine: before complete, the upload is not listed and its incoming key is 403 for download and delete; after, the released key is served', async () => {
+    const q = services.app({ quarantine: true });
+    const token = await services.token('auth0|rgw-quarantine');
+    const sent = bytes(700, 5);
+    const presigned = await request(q).post('/uploads').set(as(token)).send({ filename: 'scanned later.png', contentType: 'image/png', size: sent.length }).expect(200);
+    const incoming: string = presigned.body.key;
+    expect(incoming.startsWith(`incoming/${ownerPrefix('uploads/', 'auth0|rgw-quarantine')}`)).toBe(true);
+    // The filename travels as a signed header, covered by the digest complete checks.
+    expect(presigned.body.headers).toMatchObject({ 'x-amz-meta-filename': 'scanned%20later.png', 'x-amz-meta-declared-headers': expect.stringMatching(/^[\w-]{43}$/) });
+    expect((await fetch(presigned.body.url, { method: 'PUT', headers: presigned.body.headers, body: new Uint8Array(sent) })).status).toBe(200);
+
+    // Unscanned: nothing listed, no download URL, no delete (and the object stays where it landed).
+    expect((await request(q).get('/uploads/files').set(as(token)).expect(200)).body).toEqual({ files: [], nextCursor: null });
+    expect((await request(q).get('/uploads/files/url').query({ key: incoming }).set(as(token)).expect(403)).body.detail).toMatch(/quarantine/);
+    await request(q).delete('/uploads/files').query({ key: incoming }).set(as(token)).expect(403);
+    await services.client.send(new HeadObjectCommand({ Bucket: services.bucket, Key: incoming }));
+
+    const done = await request(q).post('/uploads/complete').set(as(token)).send({ key: incoming }).expect(200);
+    const released: string = done.body.key;
+    expect(released).toBe(incoming.slice('incoming/'.length));
+    const listed = await request(q).get('/uploads/files').set(as(token)).expect(200);
+    expect(listed.body.files).toEqual([expect.objectContaining({ key: released, size: sent.length, filename: 'scanned later.png' })]);
+    const url = await request(q).get('/uploads/files/url').query({ key: released, download: 1 }).set(as(token)).expect(200);
+    const got = await fetch(url.body.url);
+    expect(Buffer.from(await got.arrayBuffer()).equals(sent)).toBe(true);
+    expect(got.headers.get('content-disposition')).toMatch(/^attachment; filename="scanned later.png"/);
+    await request(q).get('/uploads/files/url').query({ key: incoming }).set(as(token)).expect(403);
+    await request(q).delete('/uploads/files').query({ key: released }).set(as(token)).expect(204);
+    expect((await request(q).get('/uploads/files').set(as(token)).expect(200)).body.files).toEqual([]);
   });
 
   it('delete: another user gets 403 and the object stays; the owner gets 204, twice, and it is gone', async () => {

@@ -152,7 +152,7 @@ describe('DirectUploadBucket', () => {
           id: 'direct-upload',
           allowed_origins: ['https://app.example.com'],
           allowed_methods: ['PUT'],
-          allowed_headers: ['Content-Type', 'Content-Disposition', 'Content-MD5'],
+          allowed_headers: ['Content-Type', 'Content-Disposition', 'Content-MD5', 'x-amz-acl', 'If-None-Match', 'x-amz-meta-*', 'x-amz-checksum-sha256', 'x-amz-checksum-crc64nvme'],
           expose_headers: ['ETag'],
           max_age_seconds: 3000,
         },
@@ -200,9 +200,10 @@ describe('DirectUploadBucket', () => {
       expect(only(synth({ publicRead: true }), S3BucketCorsConfiguration).cors_rule[0].allowed_methods).toEqual(['PUT', 'GET', 'HEAD']);
     });
 
-    it('allows the x-amz-acl header only for public-read, where uploads send it', () => {
-      expect(only(defaults, S3BucketCorsConfiguration).cors_rule[0].allowed_headers).not.toContain('x-amz-acl');
-      expect(only(synth({ publicRead: true }), S3BucketCorsConfiguration).cors_rule[0].allowed_headers).toEqual(['Content-Type', 'Content-Disposition', 'Content-MD5', 'x-amz-acl']);
+    it('allows the signed x-amz-acl and If-None-Match headers every upload sends, private or public-read', () => {
+      for (const rule of [only(defaults, S3BucketCorsConfiguration).cors_rule[0], only(synth({ publicRead: true }), S3BucketCorsConfiguration).cors_rule[0]]) {
+        expect(rule.allowed_headers).toEqual(expect.arrayContaining(['x-amz-acl', 'If-None-Match', 'x-amz-meta-*', 'x-amz-checksum-sha256', 'x-amz-checksum-crc64nvme']));
+      }
     });
 
     it('takes custom allowed headers and max age', () => {
@@ -229,6 +230,23 @@ describe('DirectUploadBucket', () => {
           abort_incomplete_multipart_upload: [{ days_after_initiation: 1 }],
         },
       ]);
+    });
+
+    it('with quarantinePrefix, expires unreleased uploads there after the configured days (and aborts their multipart uploads)', () => {
+      const rules = only(synth({ quarantinePrefix: 'incoming/', quarantineExpirationDays: 3 }), S3BucketLifecycleConfiguration).rule;
+      expect(rules).toEqual([
+        expect.objectContaining({ id: 'abort-incomplete-multipart-uploads', filter: [{ prefix: 'uploads/' }] }),
+        {
+          id: 'expire-unreleased-quarantined-uploads',
+          status: 'Enabled',
+          filter: [{ prefix: 'incoming/' }],
+          expiration: [{ days: 3 }],
+          abort_incomplete_multipart_upload: [{ days_after_initiation: 1 }],
+        },
+      ]);
+      // The final prefix never gets an expiration rule.
+      expect(rules.filter((rule: Record<string, unknown>) => rule.expiration).map((rule: { filter: unknown }) => rule.filter)).toEqual([[{ prefix: 'incoming/' }]]);
+      expect(only(synth({ quarantinePrefix: 'incoming/' }), S3BucketLifecycleConfiguration).rule[1].expiration).toEqual([{ days: 1 }]);
     });
 
     it('follows the configured prefix and number of days', () => {
@@ -282,6 +300,8 @@ describe('DirectUploadBucket', () => {
       'DeleteObject (reject after verify, and the owner\'s delete route)': 's3:DeleteObject',
       'GetObject (presigned download URL)': 's3:GetObject',
       'ListObjectsV2 (the owner\'s listing)': 's3:ListBucket',
+      // With quarantine only: s3:GetObject on the incoming source, s3:PutObject on the final key (see the quarantine tests).
+      'CopyObject (release from quarantine)': 's3:PutObject',
     };
 
     it('knows every S3 command the middleware sends (so a new call cannot go unnoticed)', () => {
@@ -369,6 +389,37 @@ describe('DirectUploadBucket', () => {
         's3:ListMultipartUploadParts',
         's3:PutObject',
       ]);
+    });
+
+    it('with quarantinePrefix, allows uploads and the move on incoming, and only the copy and verification on the final prefix', () => {
+      const policy = statements(synth({ quarantinePrefix: 'incoming/' }, { files: false }), IamPolicy);
+      expect(policy).toEqual([
+        // Final keys: the CopyObject destination (PutObject), HeadObject to verify, DeleteObject as with grantDelete.
+        { Sid: 'DirectUploadObjects', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], Resource: [`${BUCKET_ARN}/uploads/*`] },
+        {
+          // Incoming keys: presigned PUT and multipart, HeadObject and the CopyObject source (GetObject), the delete after the move.
+          Sid: 'DirectUploadQuarantine',
+          Effect: 'Allow',
+          Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:GetObject', 's3:DeleteObject'],
+          Resource: [`${BUCKET_ARN}/incoming/uploads/*`],
+        },
+      ]);
+      expect(statements(synth({ quarantinePrefix: 'incoming/', publicRead: true }), IamPolicy)[0].Action).toContain('s3:PutObjectAcl');
+      expect(statements(synth({ quarantinePrefix: 'incoming/' }, { grantDelete: false, files: false }), IamPolicy)[0].Action).toEqual(['s3:PutObject', 's3:GetObject']);
+    });
+
+    it('with quarantinePrefix, the file routes get the final prefix only: unscanned uploads under incoming are never listed', () => {
+      const policy = statements(synth({ quarantinePrefix: 'incoming/' }, { grantRead: false, grantDelete: false }), IamPolicy);
+      // Download (GetObject) and delete (DeleteObject) on released keys; the incoming statement is the same as without files.
+      expect(policy[0]).toEqual({ Sid: 'DirectUploadObjects', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], Resource: [`${BUCKET_ARN}/uploads/*`] });
+      expect(policy[1]).toMatchObject({ Sid: 'DirectUploadQuarantine', Resource: [`${BUCKET_ARN}/incoming/uploads/*`] });
+      expect(policy.filter((s) => [s.Action].flat().includes('s3:ListBucket'))).toEqual([
+        { Sid: 'DirectUploadListOwnFolders', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [BUCKET_ARN], Condition: { StringLike: { 's3:prefix': 'uploads/*' } } },
+      ]);
+      // With only the list route, released keys are not readable or deletable beyond what verification needs.
+      const listOnly = statements(synth({ quarantinePrefix: 'incoming/' }, { grantRead: false, grantDelete: false, files: { download: false, delete: false } }), IamPolicy);
+      expect(listOnly[0].Action).toEqual(['s3:PutObject']);
+      expect(listOnly.map((s) => s.Sid)).toEqual(['DirectUploadObjects', 'DirectUploadQuarantine', 'DirectUploadListOwnFolders']);
     });
 
     it('adds KMS data-key use, through S3 only, when SSE-KMS is on', () => {
