@@ -14,7 +14,7 @@ export const DECLARED_SIZE_METADATA = 'declared-size';
 /**
  * Object metadata that records a digest of the Content-Disposition and metadata the server signed, so verification
  * can tell them from headers a URL holder added. Present when the `metadata` or `contentDisposition` option is on,
- * or filenames are stored for the file routes.
+ * and on any object that keeps its original filename.
  */
 export const DECLARED_HEADERS_METADATA = 'declared-headers';
 /** The canned ACL signed into every URL when `acl` is not configured. */
@@ -60,13 +60,9 @@ export function storesFilenames(config: Pick<Configuration, 'files'>): boolean {
   return config.files.download || config.files.list;
 }
 
-/**
- * Whether this configuration signs a {@link DECLARED_HEADERS_METADATA} digest into every new object: with
- * `metadata` or `contentDisposition`, and while filenames are stored (a file need not have one, so the digest is
- * signed whether or not it has: one a URL holder adds is then caught).
- */
-export function declaresHeaders(config: Pick<Configuration, 'contentDisposition' | 'metadata' | 'files'>): boolean {
-  return config.contentDisposition || config.metadata !== undefined || storesFilenames(config);
+/** Whether this configuration signs a {@link DECLARED_HEADERS_METADATA} digest into every new object. */
+export function declaresHeaders(config: Pick<Configuration, 'contentDisposition' | 'metadata'>): boolean {
+  return config.contentDisposition || config.metadata !== undefined;
 }
 
 /**
@@ -88,7 +84,8 @@ export function declaredHeadersDigest(contentDisposition: string | undefined, me
  * Content-Type; `x-amz-acl` always (`private` unless `acl` says otherwise, so a URL holder cannot make the object
  * public); Content-Disposition `attachment` for script-capable types and with `contentDisposition`; `x-amz-meta-*`
  * from the `metadata` hook; the original filename (`x-amz-meta-filename`) when given and a file route that shows it
- * is on; plus the digest of what was signed when any of these options is on.
+ * is on; plus the digest of what was signed when either option is on or a filename is stored. Without a filename
+ * and both options off, a PUT needs only Content-Type, `x-amz-acl` and `If-None-Match` (the AWS sample's flow).
  */
 export function objectHeaders(config: Pick<Configuration, 'contentDisposition' | 'acl' | 'metadata' | 'files'>, ctx: KeyContext, upload: UploadRequest): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': upload.contentType.value, 'x-amz-acl': config.acl ?? PRIVATE_ACL };
@@ -109,11 +106,12 @@ export function objectHeaders(config: Pick<Configuration, 'contentDisposition' |
     }
   }
   // Listings and downloads name the file as its owner did; the key only keeps the extension. Part of the digest, so
-  // complete tells the signed name from one a URL holder added.
-  if (storesFilenames(config) && upload.filename) {
-    metadata[FILENAME_METADATA] = encodeFilename(upload.filename);
-    headers[`x-amz-meta-${FILENAME_METADATA}`] = metadata[FILENAME_METADATA];
+  // complete checks the stored name against the signed one like all metadata.
+  const filename = storesFilenames(config) && upload.filename ? encodeFilename(upload.filename) : undefined;
+  if (filename !== undefined) {
+    metadata[FILENAME_METADATA] = filename;
+    headers[`x-amz-meta-${FILENAME_METADATA}`] = filename;
   }
-  if (declaresHeaders(config)) headers[`x-amz-meta-${DECLARED_HEADERS_METADATA}`] = declaredHeadersDigest(headers['content-disposition'], metadata);
+  if (declaresHeaders(config) || filename !== undefined) headers[`x-amz-meta-${DECLARED_HEADERS_METADATA}`] = declaredHeadersDigest(headers['content-disposition'], metadata);
   return headers;
 }

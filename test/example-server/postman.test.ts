@@ -201,7 +201,7 @@ describe(COLLECTION, () => {
         const auth = { Authorization: `Bearer ${await running.embedded!.issuer.issue({ sub: 'dev|postman-url' })}` };
         const api = async (route: string) => (await fetch(`${running.url}${route}`, { headers: auth })).json();
         const put = await api(`/uploads?contentType=image/jpeg&size=2711&filename=${encodeURIComponent("l'été (1).jpg")}`);
-        await fetch(put.url, { method: 'PUT', headers: { 'Content-Type': 'image/jpeg' }, body: readFileSync(path.join(ROOT, SAMPLE)) });
+        await fetch(put.url, { method: 'PUT', headers: put.headers, body: readFileSync(path.join(ROOT, SAMPLE)) });
         const signed = (await api(`/uploads/files/url?key=${encodeURIComponent(put.key)}&download=1`)).url as string;
         const port = (echo.address() as AddressInfo).port;
         const pathAndQuery = signed.slice(signed.indexOf('/', signed.indexOf('//') + 2));

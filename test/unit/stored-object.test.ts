@@ -135,12 +135,33 @@ describe('the original filename (files.download or files.list on)', () => {
     expect(Object.keys(objectHeaders(off, keyContext(req, caller, upload('image/png', 'a.png')), upload('image/png', 'a.png')))).toEqual(['content-type', 'x-amz-acl']);
   });
 
-  it('signs the digest even without a filename, so one added by a URL holder is caught by complete', () => {
+  it('signs no filename and no digest without a filename, so the AWS sample flow keeps its three headers', () => {
     const headers = objectHeaders(config, keyContext(req, caller, upload('image/png')), upload('image/png'));
-    expect(headers['x-amz-meta-filename']).toBeUndefined();
-    const metadata = storedMetadata(headers);
-    expect(objectProblems(stored(metadata), config)).toEqual([]);
-    expect(objectProblems(stored({ ...metadata, filename: 'invoice.exe' }), config).join()).toMatch(/x-amz-meta-filename.*not what was signed/);
+    expect(Object.keys(headers)).toEqual(['content-type', 'x-amz-acl']);
+    expect(objectProblems(stored({}), config)).toEqual([]);
+  });
+
+  it('catches a filename without its digest, other metadata beside it, and a filename while no file route shows it', () => {
+    expect(objectProblems(stored({ filename: 'invoice.exe' }), config).join()).toMatch(/without the signed x-amz-meta-declared-headers/);
+    const headers = objectHeaders(config, keyContext(req, caller, upload('image/png', 'a.png')), upload('image/png', 'a.png'));
+    expect(objectProblems(stored({ ...storedMetadata(headers), role: 'admin' }), config).join()).toMatch(/x-amz-meta-role/);
+    const off = { ...config, files: { ...filesOn, download: false, list: false } };
+    expect(objectProblems(stored(storedMetadata(headers)), off).join()).toMatch(/not signed: x-amz-meta-filename/);
+  });
+
+  it('keeps a script-capable type\'s signed attachment in the digest', () => {
+    const svg = { ...config, allowedContentTypes: patterns('image/svg+xml') };
+    const headers = objectHeaders(svg, keyContext(req, caller, upload('image/svg+xml', 'logo.svg')), upload('image/svg+xml', 'logo.svg'));
+    expect(headers['content-disposition']).toBe('attachment');
+    expect(objectProblems({ ...stored(storedMetadata(headers)), contentType: 'image/svg+xml', contentDisposition: 'attachment' }, svg)).toEqual([]);
+  });
+
+  it('with the metadata hook too, the filename sits in the same digest as the hook\'s metadata', () => {
+    const hooked = { ...config, metadata: () => ({ owner: 'auth0|bob' }) };
+    const headers = objectHeaders(hooked, keyContext(req, caller, upload('image/png', 'a.png')), upload('image/png', 'a.png'));
+    expect(headers).toMatchObject({ 'x-amz-meta-owner': 'auth0|bob', 'x-amz-meta-filename': 'a.png' });
+    expect(objectProblems(stored(storedMetadata(headers)), hooked)).toEqual([]);
+    expect(objectProblems(stored({ ...storedMetadata(headers), filename: 'b.png' }), hooked).join()).toMatch(/not what was signed/);
   });
 
   it('cannot be changed after signing: another name fails the digest', () => {
