@@ -95,8 +95,11 @@ describeWithBrowser('"Your files" on the upload page, in Chromium', () => {
     await page.waitForSelector('body[data-ready="true"]');
     await row('keep.png').waitFor();
 
+    // Signing out (which first aborts and forgets unfinished uploads) hides the list and drops its rows.
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await expect(page.locator('#files').isHidden()).resolves.toBe(true);
+    await page.locator('#files').waitFor({ state: 'hidden' });
+    await page.locator('#sign-in').waitFor();
+    await expect(page.locator('#files-body').evaluate((body) => body.children.length)).resolves.toBe(0);
     await devSignIn(page, 'erin');
     await page.getByText('You have no stored files yet.').waitFor();
     await expect(row('keep.png').count()).resolves.toBe(0);
