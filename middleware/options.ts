@@ -80,6 +80,12 @@ export interface DirectUploadOptions {
    * up to 5 GiB: only turn this on for trusted callers. It defaults to false.
    */
   allowUnsizedUploads?: boolean;
+  /**
+   * How single uploads are sent when the request does not choose (`method` in `POST /uploads` or `GET /uploads`):
+   * `'PUT'` answers a presigned PUT; `'POST'` answers a presigned POST form whose policy pins the key, the stored
+   * fields and the size (`content-length-range`). It defaults to `'PUT'`.
+   */
+  uploadMethod?: 'PUT' | 'POST';
   /** Route path of the presign routes. It defaults to `/uploads`. */
   path?: string;
   /** Multipart uploads for large files; `false` turns them off. */
@@ -121,6 +127,7 @@ export interface Configuration {
   contentDisposition: boolean;
   acl?: 'public-read';
   allowUnsizedUploads: boolean;
+  uploadMethod: 'PUT' | 'POST';
   path: string;
   multipart: Required<MultipartOptions> | false;
   deleteRejectedUploads: boolean;
@@ -194,7 +201,7 @@ function parseS3(s3: DirectUploadOptions['s3'], region: string | undefined): S3C
 /** Every option of directUpload(); anything else is a mistake worth naming. */
 const OPTION_NAMES = [
   'bucket', 'region', 's3', 'auth', 'requiredScopes', 'owner', 'allowedContentTypes', 'maxFileSize', 'minFileSize',
-  'expiresIn', 'keyPrefix', 'key', 'metadata', 'contentDisposition', 'acl', 'allowUnsizedUploads', 'path',
+  'expiresIn', 'keyPrefix', 'key', 'metadata', 'contentDisposition', 'acl', 'allowUnsizedUploads', 'uploadMethod', 'path',
   'multipart', 'deleteRejectedUploads', 'onUploaded', 'clock', 'onError',
 ] as const satisfies ReadonlyArray<keyof DirectUploadOptions>;
 const MULTIPART_OPTION_NAMES = ['threshold', 'partSize', 'maxPartsPerRequest'] as const satisfies ReadonlyArray<keyof MultipartOptions>;
@@ -287,6 +294,9 @@ export function parseOptions(options: DirectUploadOptions, env: NodeJS.ProcessEn
     fail('maxFileSize', `maxFileSize ${maxFileSize} is above 5 GiB, the most one PUT can carry. Lower it or enable multipart.`);
   }
 
+  if (o.uploadMethod !== undefined && o.uploadMethod !== 'PUT' && o.uploadMethod !== 'POST') {
+    fail('uploadMethod', `"${String(o.uploadMethod)}" is not a valid uploadMethod. Use "PUT" or "POST".`);
+  }
   if (o.acl !== undefined && o.acl !== 'public-read') fail('acl', `"${String(o.acl)}" is not a supported acl. Use "public-read" or leave it out for private objects.`);
 
   return {
@@ -306,6 +316,7 @@ export function parseOptions(options: DirectUploadOptions, env: NodeJS.ProcessEn
     contentDisposition: o.contentDisposition ?? false,
     acl: o.acl,
     allowUnsizedUploads: o.allowUnsizedUploads ?? false,
+    uploadMethod: o.uploadMethod ?? 'PUT',
     path,
     multipart,
     deleteRejectedUploads: o.deleteRejectedUploads ?? true,

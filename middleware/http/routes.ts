@@ -24,7 +24,7 @@ function methodNotAllowed(allow: string): RequestHandler {
  * signer, bucket and verifier; tests pass fakes through the same seam.
  */
 export function createRouter(config: Configuration, deps: RouterDependencies): Router {
-  const ctx: RouteContext = { config, presigner: deps.presigner, bucket: deps.bucket, callerOf: callerResolver(config) };
+  const ctx: RouteContext = { config, presigner: deps.presigner, postPolicy: deps.postPolicy, bucket: deps.bucket, callerOf: callerResolver(config) };
   const router = express.Router();
   const auth = deps.authenticate;
   const json = jsonBodyParser();
