@@ -27,7 +27,16 @@ export interface UploadCorsRule {
   maxAgeSeconds: number;
 }
 
+/** Methods a browser may use on the bucket: the rule never allows anything else. */
+const KNOWN_METHODS = ['PUT', 'POST', 'GET', 'HEAD', 'DELETE'];
+
 export interface UploadCorsOptions {
+  /**
+   * CORS allowed methods. Add `POST` for presigned POST uploads (`uploadMethod: 'POST'`), and `POST`, `GET`, `DELETE` for
+   * Uppy's signRequest mode, where the browser itself creates, lists, completes and aborts multipart uploads
+   * (docs/uppy.md). It defaults to `PUT`, plus `GET` and `HEAD` with public-read.
+   */
+  readonly allowedMethods?: readonly string[];
   /** CORS allowed request headers. It defaults to {@link DEFAULT_ALLOWED_HEADERS}, plus `x-amz-acl` with public-read. */
   readonly allowedHeaders?: readonly string[];
   /** CORS preflight cache time in seconds. It defaults to 3000. */
@@ -44,7 +53,7 @@ export function uploadCorsRule(config: DeploymentConfig, options: UploadCorsOpti
   return {
     id: 'direct-upload',
     allowedOrigins: [...config.allowedOrigins],
-    allowedMethods: config.publicRead ? ['PUT', 'GET', 'HEAD'] : ['PUT'],
+    allowedMethods: [...checkAllowedMethods(options.allowedMethods ?? (config.publicRead ? ['PUT', 'GET', 'HEAD'] : ['PUT']))],
     // public-read uploads send the signed canned ACL as an x-amz-acl header (Ceph RGW ignores it in the query string).
     allowedHeaders: [...checkAllowedHeaders(options.allowedHeaders ?? (config.publicRead ? [...DEFAULT_ALLOWED_HEADERS, 'x-amz-acl'] : DEFAULT_ALLOWED_HEADERS))],
     // Multipart clients read each part's ETag, which JavaScript can see only if it is exposed.
@@ -84,6 +93,13 @@ function checkAllowedHeaders(value: readonly string[]): readonly string[] {
       'allowedHeaders',
       'Invalid allowedHeaders: it must include "Content-Type", which every presigned PUT from this middleware sends.',
     );
+  }
+  return value;
+}
+
+function checkAllowedMethods(value: readonly string[]): readonly string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.some((m) => !KNOWN_METHODS.includes(m))) {
+    throw new DeploymentConfigError('allowedMethods', `Invalid allowedMethods ${JSON.stringify(value)}: list methods from ${KNOWN_METHODS.join(', ')}, e.g. ["PUT", "POST"].`);
   }
   return value;
 }

@@ -9,6 +9,7 @@ import { jsonBodyParser } from './json';
 import { abortMultipart, listParts, signParts, startMultipartUpload } from './multipart';
 import { problemHandler } from './problem';
 import { authoriseUpload, presignPutFromQuery } from './single-put';
+import { signUppyRequest } from './uppy';
 
 export type { RouterDependencies } from './context';
 
@@ -36,6 +37,8 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
   router.all(base, methodNotAllowed('GET, POST'));
   router.post(`${under}/complete`, ...auth, json, completeUpload(ctx));
   router.all(`${under}/complete`, methodNotAllowed('POST'));
+  router.post(`${under}/uppy/sign`, ...auth, json, signUppyRequest(ctx));
+  router.all(`${under}/uppy/sign`, methodNotAllowed('POST'));
   if (config.multipart) {
     router.post(`${under}/multipart`, ...auth, json, startMultipartUpload(ctx));
     router.delete(`${under}/multipart`, ...auth, abortMultipart(ctx));

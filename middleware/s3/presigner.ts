@@ -60,6 +60,11 @@ export interface PresignInput {
   key: string;
   /** Lower-case header names; every one is signed, and `x-amz-*` ones (but `x-amz-acl`) move into the query string. */
   headers?: Record<string, string>;
+  /**
+   * Keep signed `x-amz-*` headers as headers the client must send, instead of moving them into the query string:
+   * Ceph RGW ignores metadata in the query string of a CreateMultipartUpload. It defaults to false.
+   */
+  keepAmzHeaders?: boolean;
   /** Sub-resource parameters, e.g. `partNumber` and `uploadId`. */
   query?: Record<string, string>;
   expiresIn: number;
@@ -201,7 +206,7 @@ export class Presigner implements UrlSigner {
       const lower = name.toLowerCase();
       // The signer's own: host is the target's, the payload is always unsigned.
       if (GENERATED_HEADERS.has(lower) || lower === 'host' || lower === 'x-amz-content-sha256') continue;
-      if (lower.startsWith('x-amz-') && !HEADER_ONLY.has(lower)) {
+      if (lower.startsWith('x-amz-') && !HEADER_ONLY.has(lower) && !input.keepAmzHeaders) {
         query.push([strictEncode(name), strictEncode(value)]);
         continue;
       }
