@@ -62,6 +62,17 @@ export function uploadCorsRule(config: DeploymentConfig, options: UploadCorsOpti
   };
 }
 
+/**
+ * The rule's options for Uppy's signRequest mode (docs/uppy.md): the browser also sends the POST form, creates,
+ * lists, completes and aborts multipart uploads, and sends the signed `x-amz-meta-*` headers of a CreateMultipartUpload.
+ */
+export function uppyCorsOptions(config: Pick<DeploymentConfig, 'publicRead'>): UploadCorsOptions {
+  return {
+    allowedMethods: config.publicRead ? ['PUT', 'POST', 'GET', 'HEAD', 'DELETE'] : ['PUT', 'POST', 'GET', 'DELETE'],
+    allowedHeaders: [...DEFAULT_ALLOWED_HEADERS, ...(config.publicRead ? ['x-amz-acl'] : []), 'x-amz-meta-*'],
+  };
+}
+
 /** The same rule with the AWS SDK's field names (`CORSRule` of `PutBucketCorsCommand`), for local buckets and tests. */
 export function sdkCorsRule(rule: UploadCorsRule): {
   ID: string;

@@ -17,7 +17,7 @@ import type { Page } from 'playwright-core';
 import { createApp } from '../../example-server/app';
 import { EMBEDDED_AUDIENCE } from '../../example-server/config';
 import { validateDeploymentConfig } from '../../terraform/config';
-import { DEFAULT_ALLOWED_HEADERS, sdkCorsRule, uploadCorsRule } from '../../terraform/cors';
+import { sdkCorsRule, uploadCorsRule, uppyCorsOptions } from '../../terraform/cors';
 import { launchBrowser, type Browser } from '../../dev/chromium';
 import { startDevIssuer, type DevIssuer } from '../../dev/issuer';
 import { cspViolations, instrument, openPage, type PickedFile } from '../../dev/page';
@@ -62,10 +62,8 @@ describeWithRgw('Uppy (Dashboard + @uppy/aws-s3 signRequest) in Chromium against
       });
       handler = app;
       // The Terraform stack's rule for Uppy's mode: the browser also creates, lists, completes and aborts, and sends metadata headers.
-      const rule = uploadCorsRule(validateDeploymentConfig({ bucketName: bucket, allowedOrigins: [origin] }), {
-        allowedMethods: ['PUT', 'POST', 'GET', 'DELETE'],
-        allowedHeaders: [...DEFAULT_ALLOWED_HEADERS, 'x-amz-meta-*'],
-      });
+      const deployment = validateDeploymentConfig({ bucketName: bucket, allowedOrigins: [origin] });
+      const rule = uploadCorsRule(deployment, uppyCorsOptions(deployment));
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
       await s3.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: [sdkCorsRule(rule)] } }));
       browser = await launchBrowser();
