@@ -31,6 +31,8 @@ export interface PresignRequest {
   filename?: string;
   /** Base64 MD5 of the body, signed for a single PUT so that storage refuses corrupted bytes. */
   contentMD5?: string;
+  /** Base64 digest of the body in the algorithm of the server's `checksum` option; signed for a single PUT. */
+  checksum?: string;
 }
 
 /** The server's answer once it checked the stored object. */
@@ -49,7 +51,8 @@ export interface StoredPart {
 }
 
 export interface SignedParts {
-  parts: Array<{ partNumber: number; url: string; size: number }>;
+  /** `headers`: what to send with the part, e.g. its signed `x-amz-checksum-*`. */
+  parts: Array<{ partNumber: number; url: string; size: number; headers?: Record<string, string> }>;
   expiresAt: string;
 }
 
@@ -107,8 +110,8 @@ const refQuery = (ref: MultipartRef) => `key=${encodeURIComponent(ref.key)}&uplo
 /** The server's routes, one function each (see README "HTTP API"). */
 export const routes = {
   presign: (s: ApiSettings, request: PresignRequest, signal?: AbortSignal) => callApi<UploadPlan>(s, 'POST', '', request, signal),
-  signParts: (s: ApiSettings, ref: MultipartRef, size: number, partNumbers: number[], signal?: AbortSignal) =>
-    callApi<SignedParts>(s, 'POST', '/multipart/parts', { ...ref, size, partNumbers }, signal),
+  signParts: (s: ApiSettings, ref: MultipartRef, size: number, partNumbers: number[], signal?: AbortSignal, checksums?: string[]) =>
+    callApi<SignedParts>(s, 'POST', '/multipart/parts', { ...ref, size, partNumbers, ...(checksums ? { checksums } : {}) }, signal),
   listParts: (s: ApiSettings, ref: MultipartRef, signal?: AbortSignal) =>
     callApi<{ parts: StoredPart[] }>(s, 'GET', `/multipart/parts?${refQuery(ref)}`, undefined, signal),
   completeMultipart: (s: ApiSettings, ref: MultipartRef, size: number, signal?: AbortSignal) =>

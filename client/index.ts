@@ -1,5 +1,6 @@
 // express-direct-upload/client: uploads files straight to S3 through an express-direct-upload server, in browsers, Node and React Native.
 import { routes, type ApiSettings, type MultipartRef, type PresignRequest, type TokenGetter, type UploadPlan, type VerifiedUpload } from './api.js';
+import { defaultDigest, type ChecksumAlgorithm, type DigestFunction } from './checksum.js';
 import { UploadCancelledError, UploadError, UploadProblemError } from './errors.js';
 import { sendParts, type MultipartSettings } from './multipart.js';
 import { indexedDbResumeStore, type ResumeRecord, type ResumeStore } from './resume-store.js';
@@ -8,6 +9,7 @@ import { putBlob } from './transfer.js';
 export * from './errors.js';
 export { memoryResumeStore, indexedDbResumeStore, type ResumeStore, type ResumeRecord, type IndexedDbResumeStoreOptions } from './resume-store.js';
 export { backoffDelay } from './retry.js';
+export { defaultDigest, type ChecksumAlgorithm, type DigestFunction } from './checksum.js';
 export type { UploadPlan, PutPlan, MultipartPlan, PresignRequest, VerifiedUpload, StoredPart, MultipartRef, TokenGetter } from './api.js';
 
 export interface UploadClientOptions {
@@ -31,6 +33,16 @@ export interface UploadClientOptions {
   maxRetryDelay?: number;
   /** Makes the XMLHttpRequest that PUTs to storage with progress events; `null` uses fetch. It defaults to `new XMLHttpRequest()` where it exists, else null. */
   xhr?: (() => XMLHttpRequest) | null;
+  /**
+   * The algorithm of the server's `checksum` option: the client then sends the digest of each file (or part), and
+   * storage refuses bytes that do not match it. Set it to what the server is configured with. It defaults to none.
+   */
+  checksum?: ChecksumAlgorithm;
+  /**
+   * Computes a base64 digest. It defaults to `defaultDigest`: WebCrypto SHA-256 (in a Worker where the page allows
+   * one), and @aws-sdk/crc64-nvme for CRC64NVME (loaded on first use; a page without a bundler passes its own).
+   */
+  digest?: DigestFunction;
 }
 
 export interface UploadOptions {
@@ -71,6 +83,13 @@ export interface UploadClient {
 }
 
 const DEFAULTS = { path: '/uploads', partConcurrency: 4, retries: 3, retryDelay: 500, maxRetryDelay: 10_000 } as const;
+/**
+ * Files up to this size get a whole-file digest with their presign request: the server's default multipart threshold.
+ * Larger ones are presigned without, since a multipart upload needs per-part digests only; if the server still
+ * plans a single PUT for them (a higher threshold), it asks for the digest and the request is repeated with one.
+ */
+const WHOLE_FILE_DIGEST_LIMIT = 100 * 1024 * 1024;
+const CHECKSUM_ALGORITHMS: readonly string[] = ['SHA256', 'CRC64NVME'];
 
 function checkCount(name: string, value: number, min: number): number {
   if (!Number.isInteger(value) || value < min) {
@@ -109,6 +128,10 @@ export function createUploadClient(options: UploadClientOptions = {}): UploadCli
   };
   const xhr = options.xhr !== undefined ? options.xhr : typeof XMLHttpRequest === 'function' ? () => new XMLHttpRequest() : null;
   const store = options.resumeStore !== undefined ? options.resumeStore : typeof indexedDB !== 'undefined' ? indexedDbResumeStore() : null;
+  if (options.checksum !== undefined && !CHECKSUM_ALGORITHMS.includes(options.checksum)) {
+    throw new TypeError(`express-direct-upload/client: checksum must be "SHA256" or "CRC64NVME", not ${JSON.stringify(options.checksum)}.`);
+  }
+  const checksum = options.checksum ? { algorithm: options.checksum, digest: options.digest ?? defaultDigest } : undefined;
   const multipart: MultipartSettings = {
     api,
     partConcurrency: checkCount('partConcurrency', options.partConcurrency ?? DEFAULTS.partConcurrency, 1),
@@ -117,7 +140,21 @@ export function createUploadClient(options: UploadClientOptions = {}): UploadCli
     maxRetryDelay: checkCount('maxRetryDelay', options.maxRetryDelay ?? DEFAULTS.maxRetryDelay, 0),
     xhr,
     fetch: fetchImpl,
+    checksum,
   };
+
+  /** `POST {path}`, with the file's digest when the server signs checksums and the upload may be a single PUT. */
+  async function presignFile(file: Blob, request: PresignRequest, signal?: AbortSignal): Promise<UploadPlan> {
+    if (!checksum) return routes.presign(api, request, signal);
+    const withDigest = async () => routes.presign(api, { ...request, checksum: await checksum.digest(file, checksum.algorithm) }, signal);
+    if (file.size <= WHOLE_FILE_DIGEST_LIMIT) return withDigest();
+    try {
+      return await routes.presign(api, request, signal);
+    } catch (err) {
+      if (err instanceof UploadProblemError && err.status === 400 && err.errors.some((e) => e.field === 'checksum')) return withDigest();
+      throw err;
+    }
+  }
 
   async function abort(upload: MultipartRef & { fingerprint?: string }): Promise<void> {
     try {
@@ -160,7 +197,7 @@ export function createUploadClient(options: UploadClientOptions = {}): UploadCli
       }
     }
 
-    const plan = await routes.presign(api, { filename, contentType, size: file.size, ...(options.contentMD5 ? { contentMD5: options.contentMD5 } : {}) }, options.signal);
+    const plan = await presignFile(file, { filename, contentType, size: file.size, ...(options.contentMD5 ? { contentMD5: options.contentMD5 } : {}) }, options.signal);
     if (plan.method === 'MULTIPART') {
       const record: ResumeRecord = { fingerprint, key: plan.key, uploadId: plan.uploadId, size: plan.size, partSize: plan.partSize, partCount: plan.partCount, contentType, filename, createdAt: Date.now(), blob: file };
       await store?.set(fingerprint, record);

@@ -1,5 +1,6 @@
 // Multipart transfer: sends the parts S3 does not hold yet, several at a time, each retried with backoff, then completes.
 import { routes, type ApiSettings, type MultipartRef, type VerifiedUpload } from './api.js';
+import type { ChecksumAlgorithm, DigestFunction } from './checksum.js';
 import { UploadCancelledError, UploadError, UploadStorageError } from './errors.js';
 import { backoffDelay, sleep } from './retry.js';
 import { putBlob } from './transfer.js';
@@ -19,6 +20,8 @@ export interface MultipartSettings {
   maxRetryDelay: number;
   xhr: (() => XMLHttpRequest) | null;
   fetch: typeof fetch;
+  /** With the server's `checksum` option: each part's digest is computed and sent to be signed. */
+  checksum?: { algorithm: ChecksumAlgorithm; digest: DigestFunction };
 }
 
 /** Part URLs asked for in one request (the server allows up to 100). */
@@ -63,21 +66,32 @@ export async function sendParts(
   let failure: unknown;
   const forwardAbort = () => stop.abort();
   signal?.addEventListener('abort', forwardAbort, { once: true });
-  const urls = new Map<number, { url: string; expiresAt: number }>();
+  const urls = new Map<number, { url: string; headers: Record<string, string>; expiresAt: number }>();
+  // A part's digest does not change when its URL is renewed: computed once.
+  const digests = new Map<number, Promise<string>>();
+  const digestOf = (n: number): Promise<string> => {
+    const { checksum } = settings;
+    if (!checksum) return Promise.resolve('');
+    if (!digests.has(n)) digests.set(n, checksum.digest(blob.slice(...byteRange(plan, n)), checksum.algorithm));
+    return digests.get(n) as Promise<string>;
+  };
   const signing = new Map<number, Promise<void>>();
 
   /** A fresh URL for a part, signed in one batch with the parts that come after it. */
-  async function urlFor(partNumber: number): Promise<string> {
+  async function urlFor(partNumber: number): Promise<{ url: string; headers: Record<string, string> }> {
     const cached = urls.get(partNumber);
-    if (cached && cached.expiresAt - Date.now() > URL_EXPIRY_MARGIN_MS) return cached.url;
+    if (cached && cached.expiresAt - Date.now() > URL_EXPIRY_MARGIN_MS) return cached;
     if (!signing.has(partNumber)) {
       const from = pending.indexOf(partNumber);
       const later = pending.slice(from + 1).filter((n) => !signing.has(n) && !urls.has(n));
       const batch = [partNumber, ...later].slice(0, PART_BATCH_SIZE);
-      const request = routes.signParts(settings.api, plan, plan.size, batch, stop.signal).then((answer) => {
-        const expiresAt = Date.parse(answer.expiresAt);
-        for (const part of answer.parts) urls.set(part.partNumber, { url: part.url, expiresAt });
-      });
+      const checksums = settings.checksum ? Promise.all(batch.map(digestOf)) : Promise.resolve(undefined);
+      const request = checksums
+        .then((values) => routes.signParts(settings.api, plan, plan.size, batch, stop.signal, values))
+        .then((answer) => {
+          const expiresAt = Date.parse(answer.expiresAt);
+          for (const part of answer.parts) urls.set(part.partNumber, { url: part.url, headers: part.headers ?? {}, expiresAt });
+        });
       for (const n of batch) signing.set(n, request);
       const forget = () => batch.forEach((n) => signing.get(n) === request && signing.delete(n));
       request.then(forget, forget);
@@ -85,7 +99,7 @@ export async function sendParts(
     await signing.get(partNumber);
     const fresh = urls.get(partNumber);
     if (!fresh) throw new UploadError(`The server did not sign part ${partNumber}.`);
-    return fresh.url;
+    return fresh;
   }
 
   async function sendPart(partNumber: number): Promise<void> {
@@ -94,12 +108,12 @@ export async function sendParts(
     const part = blob.slice(start, end);
     for (let attempt = 0; ; attempt += 1) {
       try {
-        const url = await urlFor(partNumber);
+        const { url, headers } = await urlFor(partNumber);
         const progress = (sent: number) => {
           loaded.set(partNumber, sent);
           report();
         };
-        await putBlob(url, {}, part, { onProgress: progress, signal: stop.signal, xhr: settings.xhr, fetch: settings.fetch });
+        await putBlob(url, headers, part, { onProgress: progress, signal: stop.signal, xhr: settings.xhr, fetch: settings.fetch });
         loaded.set(partNumber, end - start);
         report();
         return;

@@ -19,13 +19,15 @@ export interface ResumeRecord {
 
 /**
  * A pluggable place for ResumeRecords, keyed by fingerprint. Methods may be synchronous or return promises.
- * `list` is optional: it lets a page offer to resume uploads that a reload interrupted.
+ * `list` is optional: it lets a page offer to resume uploads that a reload interrupted. `clear` is optional: it lets
+ * a page forget every record (and the Files they keep) when its user signs out of a shared browser.
  */
 export interface ResumeStore {
   get(fingerprint: string): Promise<ResumeRecord | undefined> | ResumeRecord | undefined;
   set(fingerprint: string, record: ResumeRecord): Promise<void> | void;
   delete(fingerprint: string): Promise<void> | void;
   list?(): Promise<ResumeRecord[]> | ResumeRecord[];
+  clear?(): Promise<void> | void;
 }
 
 /** A store in memory: resumes retries within one process (Node, tests); forgets everything on exit. */
@@ -36,6 +38,7 @@ export function memoryResumeStore(): ResumeStore {
     set: (fingerprint, record) => void records.set(fingerprint, record),
     delete: (fingerprint) => void records.delete(fingerprint),
     list: () => [...records.values()],
+    clear: () => records.clear(),
   };
 }
 
@@ -96,5 +99,8 @@ export function indexedDbResumeStore(options: IndexedDbResumeStoreOptions = {}):
       await run('readwrite', (store) => store.delete(fingerprint));
     },
     list: async () => (await run('readonly', (store) => store.getAll() as IDBRequest<ResumeRecord[]>)) ?? [],
+    clear: async () => {
+      await run('readwrite', (store) => store.clear());
+    },
   };
 }

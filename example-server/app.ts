@@ -3,8 +3,9 @@ import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { BadRequestError, NotFoundError, sendProblem, type DirectUploadOptions } from '../middleware';
+import { BadRequestError, sendProblem, type DirectUploadOptions } from '../middleware';
 import { routerDependencies } from '../middleware/dependencies';
+import { isJsonContentType, jsonBodyParser } from '../middleware/http/json';
 import { toDirectUploadError } from '../middleware/http/problem';
 import { createRouter } from '../middleware/http/routes';
 import { parseOptions } from '../middleware/options';
@@ -14,6 +15,7 @@ import { s3ClientConfig, type S3Connection } from '../dev/s3-connection';
 import { serveClientModules } from './client-module';
 import { serveUppyBundle } from './uppy-bundle';
 import type { UploadPolicySettings } from './config';
+import { fromExpressError, RouteNotFoundError } from './http-errors';
 
 /** Who signs users in: a real Auth0 tenant, or the development issuer running in this process. */
 export type Identity =
@@ -58,10 +60,6 @@ export interface PageConfig {
 
 export const DEFAULT_PUBLIC_DIR = path.resolve(__dirname, '..', 'public');
 export const DEFAULT_PART_CONCURRENCY = 4;
-/** A 404 distinct from a route's own "not found" (an unknown object), so the page can tell "route not available". */
-class RouteNotFoundError extends NotFoundError {
-  readonly code: string = 'route_not_found';
-}
 
 /** Development user names: short and URL-safe, so they read well in a `sub` claim and a log line. */
 const DEV_USER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
@@ -110,6 +108,7 @@ function directUploadOptions(options: AppOptions): DirectUploadOptions {
  */
 function devLogin(issuer: DevIssuer): RequestHandler {
   return function devLoginHandler(req, res, next) {
+    if (!isJsonContentType(req.headers['content-type'])) return next(new BadRequestError('Send {"name": "..."} as JSON with Content-Type: application/json.'));
     const name = (req.body as { name?: unknown } | undefined)?.name;
     if (typeof name !== 'string' || !DEV_USER_NAME.test(name)) {
       return next(new BadRequestError('Pick a user name of 1-64 letters, digits, dots, dashes or underscores.'));
@@ -176,7 +175,8 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
     res.json(pageConfig);
   });
   if (identity.kind === 'dev') {
-    app.post('/dev-login', express.json({ limit: '1kb' }), devLogin(identity.issuer));
+    // The router's own JSON reader: bad JSON, a foreign charset, Content-Encoding or an oversized body are a 400 or 413.
+    app.post('/dev-login', jsonBodyParser(), devLogin(identity.issuer));
   }
 
   app.use(uploads);
@@ -197,7 +197,7 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
   });
   const problems: ErrorRequestHandler = function exampleProblemHandler(err, req, res, next) {
     if (res.headersSent) return next(err);
-    const mapped = toDirectUploadError(err);
+    const mapped = toDirectUploadError(fromExpressError(err));
     if (mapped.status >= 500) console.error('example-server:', err);
     sendProblem(res, mapped, req.path);
   };

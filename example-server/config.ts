@@ -1,4 +1,5 @@
 // Reads the example-server's settings from the environment (and the deployment config file) and decides real vs embedded mode.
+import net from 'node:net';
 import path from 'node:path';
 import type { S3Connection } from '../dev/s3-connection';
 import { MAX_EXPIRES_IN, MIN_EXPIRES_IN } from '../middleware/settings';
@@ -153,6 +154,33 @@ function localS3Kind(env: NodeJS.ProcessEnv): LocalS3Kind {
   return kind;
 }
 
+/**
+ * True for addresses only this machine can reach: `localhost`, 127.0.0.0/8 and `::1` (also IPv4-mapped).
+ * `0.0.0.0` and `::` are not: they listen on every interface.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (bare === 'localhost') return true;
+  if (net.isIPv4(bare)) return bare.startsWith('127.');
+  if (!net.isIPv6(bare)) return false;
+  if (bare.startsWith('::ffff:')) return isLoopbackHost(bare.slice('::ffff:'.length));
+  return new net.SocketAddress({ address: bare, family: 'ipv6' }).address === '::1';
+}
+
+/**
+ * Embedded mode listens on loopback only: its development login hands a token to anyone who asks, and its local
+ * S3 accepts any signature. A StartupConfigError naming HOST otherwise, with both ways out.
+ */
+export function checkEmbeddedHost(host: string): void {
+  if (isLoopbackHost(host)) return;
+  throw new StartupConfigError(
+    SERVER_ENV.host,
+    `${SERVER_ENV.host}=${host} would let other machines reach the embedded development mode, whose development login ` +
+      `hands a token to anyone who asks. Embedded mode listens on loopback only: set ${SERVER_ENV.host}=127.0.0.1 (the default), ` +
+      `localhost or ::1, or configure Auth0 and S3 to run the real mode (see docs/example-server.md).`,
+  );
+}
+
 /** The variables whose presence means "I am configuring real Auth0 / S3". Any one of them turns embedded mode off. */
 const AUTH0_VARIABLES = [SERVER_ENV.issuerBaseURL, SERVER_ENV.audience, SERVER_ENV.clientId];
 const S3_VARIABLES = ['S3_BUCKET', SERVER_ENV.s3Endpoint, SERVER_ENV.s3ForcePathStyle];
@@ -203,6 +231,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): ServerSettin
           `or set ${SERVER_ENV.allowEmbeddedInProduction}=true if you really want the embedded mode here.`,
       );
     }
+    checkEmbeddedHost(common.host);
     const localS3 = localS3Kind(env);
     if (localS3 === 's3rver' && (common.policy.multipartThreshold !== undefined || common.policy.multipartPartSize !== undefined)) {
       const setting = text(env, SERVER_ENV.multipartThreshold) ? SERVER_ENV.multipartThreshold : SERVER_ENV.multipartPartSize;

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppOptions, type PageConfig } from './app';
-import { SERVER_ENV, StartupConfigError, type ServerSettings } from './config';
+import { checkEmbeddedHost, SERVER_ENV, StartupConfigError, type ServerSettings } from './config';
 import { startEmbedded, embeddedPaths, type Embedded } from './embedded';
 
 export interface RunningServer {
@@ -59,6 +59,8 @@ function pageUrl(host: string, port: number): string {
 }
 
 export async function startServer(settings: ServerSettings): Promise<RunningServer> {
+  // loadSettings() checks this too; settings built by hand must not skip it.
+  if (settings.mode === 'embedded') checkEmbeddedHost(settings.host);
   // Listen first: the port (maybe 0) must be known before the local bucket's CORS rules can name the page origin.
   let handler: http.RequestListener = (_req, res) => {
     res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end('Starting\n');

@@ -20,6 +20,8 @@ export interface CurlExampleOptions {
  * sample file to `uploadURL`. They are written to fail visibly:
  * - the presign answer is printed, so a refusal shows the server's problem+json `detail`;
  * - the PUT is only tried when there is an `uploadURL`, and `--fail-with-body` shows S3's error document;
+ * - the PUT sends the headers the answer lists: Content-Type, the signed `x-amz-acl` (read from the answer, since a
+ *   public-read deployment signs `public-read`) and `If-None-Match: *` (so pasting the PUT twice gets 412);
  * - `tr -d ' '` strips the padding BSD `wc` (macOS) puts before the count.
  */
 export function curlExample(options: CurlExampleOptions): string[] {
@@ -33,7 +35,8 @@ export function curlExample(options: CurlExampleOptions): string[] {
     `FILE=${SAMPLE_FILE}`,
     `ANSWER=$(curl -sS -H "Authorization: Bearer $TOKEN" "${uploads}?contentType=image/jpeg&size=$(wc -c < "$FILE" | tr -d ' ')"); echo "$ANSWER"`,
     `UPLOAD_URL=$(node -p 'try { JSON.parse(process.argv[1]).uploadURL || "" } catch { "" }' "$ANSWER")`,
-    `[ -n "$UPLOAD_URL" ] && curl -sS --fail-with-body -T "$FILE" -H 'Content-Type: image/jpeg' "$UPLOAD_URL" && echo uploaded`,
+    `ACL=$(node -p 'try { JSON.parse(process.argv[1]).headers["x-amz-acl"] || "" } catch { "" }' "$ANSWER")`,
+    `[ -n "$UPLOAD_URL" ] && curl -sS --fail-with-body -T "$FILE" -H 'Content-Type: image/jpeg' -H "x-amz-acl: $ACL" -H 'If-None-Match: *' "$UPLOAD_URL" && echo uploaded`,
   ];
 }
 

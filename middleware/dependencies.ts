@@ -11,7 +11,7 @@ export function routerDependencies(config: Configuration): RouterDependencies {
   return {
     presigner: new Presigner(config.s3, config.bucket),
     postPolicy: new PostPolicy(config.s3, config.bucket),
-    bucket: new Bucket(config.s3, config.bucket),
+    bucket: new Bucket(config.s3, config.bucket, config.s3Timeouts?.requestTimeout),
     authenticate: authenticationHandlers(config),
   };
 }

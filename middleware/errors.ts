@@ -105,6 +105,23 @@ export class IncompleteUploadError extends DirectUploadError {
   readonly title: string = 'Upload does not match what was authorised';
 }
 
+/** The `quarantine.scan` hook has not reached a verdict yet: complete again later (409 scan_pending, with `Retry-After`). */
+export class ScanPendingError extends DirectUploadError {
+  readonly status: number = 409;
+  readonly code: string = 'scan_pending';
+  readonly title: string = 'Upload not scanned yet';
+  constructor(message: string, retryAfterSeconds = 5) {
+    super(message, { headers: { 'Retry-After': String(retryAfterSeconds) } });
+  }
+}
+
+/** The `quarantine.scan` hook found the upload infected; it was deleted and never reached its key (422 upload_rejected). */
+export class UploadRejectedError extends DirectUploadError {
+  readonly status: number = 422;
+  readonly code: string = 'upload_rejected';
+  readonly title: string = 'Upload rejected by the scan';
+}
+
 /** The declared size is over `maxFileSize`, or over what one PUT can carry (413 file_too_large). */
 export class FileTooLargeError extends DirectUploadError {
   readonly status: number = 413;
@@ -140,18 +157,44 @@ export class RateLimitedError extends DirectUploadError {
   }
 }
 
-/** S3 could not be reached or refused the server's own call (503 storage_unavailable); only routes that call S3 raise it. */
+/** The request body stopped arriving before the read deadline (408 request_timeout); the connection is closed. */
+export class RequestTimeoutError extends DirectUploadError {
+  readonly status: number = 408;
+  readonly code: string = 'request_timeout';
+  readonly title: string = 'Request Timeout';
+  constructor(message: string, init: ProblemDetailsInit = {}) {
+    super(message, { ...init, headers: { Connection: 'close', ...init.headers } });
+  }
+}
+
+/** Seconds a client is asked to wait after a 503: outages of a dependency are usually short, and the deadlines are a few seconds. */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+const RETRY_LATER = { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) };
+
+/**
+ * S3 could not be reached in time, or refused the server's own call or credentials (503 storage_unavailable, with
+ * `Retry-After`); only routes that call S3 or sign with its credentials raise it.
+ */
 export class StorageUnavailableError extends DirectUploadError {
   readonly status: number = 503;
   readonly code: string = 'storage_unavailable';
   readonly title: string = 'Storage unavailable';
+  constructor(message: string, init: ProblemDetailsInit = {}) {
+    super(message, { ...init, headers: { ...RETRY_LATER, ...init.headers } });
+  }
 }
 
-/** The identity provider's discovery document or JWKS could not be fetched (503 auth_unavailable). */
+/**
+ * The identity provider's discovery document or JWKS could not be fetched in time, or was not a usable answer
+ * (503 auth_unavailable, with `Retry-After`).
+ */
 export class AuthUnavailableError extends DirectUploadError {
   readonly status: number = 503;
   readonly code: string = 'auth_unavailable';
   readonly title: string = 'Identity provider unavailable';
+  constructor(message: string, init: ProblemDetailsInit = {}) {
+    super(message, { ...init, headers: { ...RETRY_LATER, ...init.headers } });
+  }
 }
 
 /** A construction-time mistake in the options; names the option and the fix. */

@@ -17,7 +17,7 @@ export function directUpload(options: DirectUploadOptions): Router {
   return createRouter(config, routerDependencies(config));
 }
 
-export type { DirectUploadOptions, MultipartOptions, KeyContext, UploadedObject } from './options';
+export type { DirectUploadOptions, MultipartOptions, KeyContext, UploadedObject, QuarantineOptions, QuarantinedObject, ScanVerdict } from './options';
 export type { PutUploadResponse } from './http/single-put';
 export type { MultipartUploadResponse } from './http/multipart';
 export type { VerifiedUploadResponse } from './http/complete';
@@ -32,8 +32,11 @@ export {
   MethodNotAllowedError,
   UploadMismatchError,
   IncompleteUploadError,
+  ScanPendingError,
+  UploadRejectedError,
   FileTooLargeError,
   RequestTooLargeError,
+  RequestTimeoutError,
   UnsupportedContentTypeError,
   RateLimitedError,
   StorageUnavailableError,

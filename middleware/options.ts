@@ -4,6 +4,7 @@ import type { AuthOptions } from 'express-oauth2-jwt-bearer';
 import type { Request, RequestHandler } from 'express';
 import { DirectUploadOptionsError } from './errors';
 import { bucketNameProblem, closestName, DEFAULT_EXPIRES_IN, DEFAULT_KEY_PREFIX, keyPrefixProblem, MAX_EXPIRES_IN, MIN_EXPIRES_IN } from './settings';
+import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from './upload/checksum';
 import { parseContentTypePattern, type ContentTypePattern } from './upload/content-types';
 import { MAX_OBJECT_SIZE, MAX_PARTS, MIN_PART_SIZE, MAX_PART_SIZE, MAX_SINGLE_PUT_SIZE } from './upload/parts';
 
@@ -15,7 +16,7 @@ export interface KeyContext {
   ownerPrefix: string;
   /** A fresh random UUID v4. */
   uuid: string;
-  /** Lower-case extension without the dot, from the filename or the content type; '' when unknown. */
+  /** Lower-case extension without the dot, from the content type (never the client's filename); '' when unknown. */
   extension: string;
   filename?: string;
   contentType: string;
@@ -31,6 +32,31 @@ export interface UploadedObject {
   contentType: string;
   etag?: string;
   owner: string;
+}
+
+/** What the `quarantine.scan` hook is told: the upload, verified, still under the incoming prefix. */
+export interface QuarantinedObject extends UploadedObject {
+  /** The key it will have once released (also `key`). */
+  key: string;
+  /** Where it is now: the quarantine prefix plus `key`. */
+  incomingKey: string;
+}
+
+/** A scan's answer: `clean` releases the upload, `infected` deletes it, `pending` asks the client to complete again later. */
+export type ScanVerdict = 'clean' | 'infected' | 'pending';
+
+/** Uploads land under an incoming prefix, and reach their key only once verified (and scanned). */
+export interface QuarantineOptions {
+  /**
+   * Where uploads land until `complete` releases them: this prefix plus the key they will have, so the owner's
+   * folder is kept. It must not contain `keyPrefix`'s keys (a lifecycle rule expires what is left here). It defaults to `incoming/`.
+   */
+  prefix?: string;
+  /**
+   * Looks at a verified upload before it is released, e.g. a malware scanner's result (docs/deploy.md). Throwing
+   * is a 500 and leaves the upload in quarantine for a retry. It defaults to none (verified uploads are released).
+   */
+  scan?: (object: QuarantinedObject, req: Request) => ScanVerdict | Promise<ScanVerdict>;
 }
 
 export interface DirectUploadOptions {
@@ -50,6 +76,25 @@ export interface DirectUploadOptions {
    * or `false` to turn authentication off (then `owner` is required). Required: there is no default.
    */
   auth: AuthOptions | RequestHandler | false;
+  /**
+   * Deadline in ms for each step of authentication that asks the identity provider (discovery, then the JWKS);
+   * a request waits at most this long for them, then gets `503 auth_unavailable` with `Retry-After`. A failed or
+   * timed-out fetch is not cached: the next request tries again. Unused with `secret`, `publicKey`, or your own
+   * `auth` handler. It defaults to 5000.
+   */
+  authTimeout?: number;
+  /**
+   * Deadlines in ms of the server's own S3 calls (complete, multipart start/list/abort/complete), on the S3 client
+   * built from `s3`: `connectionTimeout` to open a connection, and `requestTimeout` for a whole call, retries
+   * included. Past them: `503 storage_unavailable` with `Retry-After`. An injected `S3Client` is used as is, with
+   * its own timeouts, so this option cannot be combined with one. It defaults to `{ connectionTimeout: 3000, requestTimeout: 10000 }`.
+   */
+  s3Timeouts?: S3Timeouts;
+  /**
+   * Deadline in ms to receive a route's whole JSON body once its headers are in; a body that stops arriving gets
+   * `408 request_timeout` and the connection is closed. It defaults to 10000.
+   */
+  bodyTimeout?: number;
   /** Scopes the token must all carry (checked after authentication, 403 otherwise). It defaults to none. */
   requiredScopes?: string[];
   /** Returns the caller's identity. It defaults to the JWT `sub` claim (`req.auth.payload.sub`). */
@@ -83,7 +128,7 @@ export interface DirectUploadOptions {
   /**
    * How single uploads are sent when the request does not choose (`method` in `POST /uploads` or `GET /uploads`):
    * `'PUT'` answers a presigned PUT; `'POST'` answers a presigned POST form whose policy pins the key, the stored
-   * fields and the size (`content-length-range`). It defaults to `'PUT'`.
+   * fields and the size (`content-length-range`). `'POST'` cannot be combined with `checksum`. It defaults to `'PUT'`.
    */
   uploadMethod?: 'PUT' | 'POST';
   /** Route path of the presign routes. It defaults to `/uploads`. */
@@ -92,12 +137,33 @@ export interface DirectUploadOptions {
   multipart?: MultipartOptions | false;
   /** After a failed verification (wrong size or type in the bucket), delete the object. It defaults to true. */
   deleteRejectedUploads?: boolean;
+  /**
+   * End-to-end integrity beyond MD5: clients send the base64 digest of the file (`checksum`), or of each multipart
+   * part (`checksums`), and the server signs it as the `x-amz-checksum-sha256` / `x-amz-checksum-crc64nvme` header
+   * the client must send, so S3 refuses other bytes. A request without a digest is then a 400. Multipart uploads
+   * declare the algorithm when they start. It defaults to off (no `x-amz-checksum-*` anywhere).
+   */
+  checksum?: ChecksumAlgorithm;
+  /**
+   * Quarantine for scanning: presigned uploads land under `prefix` (`incoming/` plus their key), and `complete`
+   * moves a verified upload to its key (CopyObject, then DeleteObject), after the `scan` hook if there is one.
+   * `true` uses the defaults. Objects are at most 5 GiB then (one CopyObject). It defaults to off.
+   */
+  quarantine?: QuarantineOptions | boolean;
   /** Called once an upload has been verified in the bucket (`POST /uploads/complete`). It defaults to none. */
   onUploaded?: (object: UploadedObject, req: Request) => void | Promise<void>;
   /** Source of the current time, for signing and expiry. It defaults to `() => new Date()`. */
   clock?: () => Date;
   /** Sees every error before it is sent as problem+json, e.g. for logging. It defaults to logging 5xx errors with console.error. */
   onError?: (err: unknown, status: number) => void;
+}
+
+/** Deadlines of the server's own S3 calls, in ms. */
+export interface S3Timeouts {
+  /** To open a connection to S3. It defaults to 3000. */
+  connectionTimeout?: number;
+  /** For one whole S3 call, retries included. It defaults to 10000. */
+  requestTimeout?: number;
 }
 
 export interface MultipartOptions {
@@ -115,6 +181,10 @@ export interface Configuration {
   region: string;
   s3: S3Client;
   auth: AuthOptions | RequestHandler | false;
+  authTimeout: number;
+  /** Undefined for an injected S3Client, whose own timeouts apply. */
+  s3Timeouts?: Required<S3Timeouts>;
+  bodyTimeout: number;
   requiredScopes: string[];
   owner: (req: Request) => string | undefined;
   allowedContentTypes: ContentTypePattern[];
@@ -131,6 +201,8 @@ export interface Configuration {
   path: string;
   multipart: Required<MultipartOptions> | false;
   deleteRejectedUploads: boolean;
+  checksum?: ChecksumAlgorithm;
+  quarantine?: { prefix: string; scan?: QuarantineOptions['scan'] };
   onUploaded?: (object: UploadedObject, req: Request) => void | Promise<void>;
   clock: () => Date;
   onError: (err: unknown, status: number) => void;
@@ -143,6 +215,12 @@ export const DEFAULT_PATH = '/uploads';
 export const DEFAULT_MULTIPART_THRESHOLD = 100 * 1024 * 1024;
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 export const DEFAULT_MAX_PARTS_PER_REQUEST = 100;
+export const DEFAULT_AUTH_TIMEOUT = 5000;
+export const DEFAULT_S3_CONNECTION_TIMEOUT = 3000;
+export const DEFAULT_S3_REQUEST_TIMEOUT = 10_000;
+export const DEFAULT_BODY_TIMEOUT = 10_000;
+/** Longest deadline any timeout option accepts (10 minutes): beyond it a request is as good as hung. */
+const MAX_TIMEOUT = 600_000;
 
 const defaultOwner = (req: Request): string | undefined => {
   const sub = (req as Request & { auth?: { payload?: { sub?: unknown } } }).auth?.payload?.sub;
@@ -186,11 +264,34 @@ function parseAuth(auth: DirectUploadOptions['auth'], hasOwner: boolean): Config
   return auth;
 }
 
-function parseS3(s3: DirectUploadOptions['s3'], region: string | undefined): S3Client {
+function parseS3Timeouts(s3: DirectUploadOptions['s3'], timeouts: S3Timeouts | undefined): Required<S3Timeouts> | undefined {
+  if (s3 instanceof S3Client) {
+    if (timeouts !== undefined) fail('s3Timeouts', "s3Timeouts cannot apply to an injected S3Client: set connectionTimeout and requestTimeout on its requestHandler (with throwOnRequestTimeout: true), or pass the client's configuration as s3.");
+    return undefined;
+  }
+  const t = timeouts ?? {};
+  if (typeof t !== 'object' || t === null) fail('s3Timeouts', 's3Timeouts must be an object such as { connectionTimeout: 3000, requestTimeout: 10000 }.');
+  checkKnownOptions(t, ['connectionTimeout', 'requestTimeout'], 's3Timeouts');
+  return {
+    connectionTimeout: checkInteger('s3Timeouts.connectionTimeout', t.connectionTimeout ?? DEFAULT_S3_CONNECTION_TIMEOUT, 1, MAX_TIMEOUT),
+    requestTimeout: checkInteger('s3Timeouts.requestTimeout', t.requestTimeout ?? DEFAULT_S3_REQUEST_TIMEOUT, 1, MAX_TIMEOUT),
+  };
+}
+
+function parseS3(s3: DirectUploadOptions['s3'], region: string | undefined, timeouts: Required<S3Timeouts> | undefined): S3Client {
   if (s3 instanceof S3Client) return s3;
   if (s3 !== undefined && (typeof s3 !== 'object' || s3 === null)) fail('s3', 's3 must be an S3Client or an S3ClientConfig object.');
+  const config = s3 as S3ClientConfig | undefined;
+  // The SDK has no default deadline, and a requestTimeout without throwOnRequestTimeout only logs a warning.
+  // A requestHandler given as an instance is the caller's own; given as options, ours fill only what it leaves out.
+  const handler = config?.requestHandler;
+  const requestHandler =
+    handler === undefined || (typeof handler === 'object' && handler !== null && !('handle' in handler))
+      ? { connectionTimeout: timeouts?.connectionTimeout, requestTimeout: timeouts?.requestTimeout, throwOnRequestTimeout: true, ...(handler as object | undefined) }
+      : handler;
   return new S3Client({
-    ...(s3 as S3ClientConfig | undefined),
+    ...config,
+    requestHandler,
     region,
     // Without this the SDK signs a CRC32 of an empty body into every presigned PUT, and real uploads fail.
     requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -200,10 +301,12 @@ function parseS3(s3: DirectUploadOptions['s3'], region: string | undefined): S3C
 
 /** Every option of directUpload(); anything else is a mistake worth naming. */
 const OPTION_NAMES = [
-  'bucket', 'region', 's3', 'auth', 'requiredScopes', 'owner', 'allowedContentTypes', 'maxFileSize', 'minFileSize',
+  'bucket', 'region', 's3', 'auth', 'authTimeout', 's3Timeouts', 'bodyTimeout', 'requiredScopes', 'owner', 'allowedContentTypes', 'maxFileSize', 'minFileSize',
   'expiresIn', 'keyPrefix', 'key', 'metadata', 'contentDisposition', 'acl', 'allowUnsizedUploads', 'uploadMethod', 'path',
-  'multipart', 'deleteRejectedUploads', 'onUploaded', 'clock', 'onError',
+  'multipart', 'deleteRejectedUploads', 'onUploaded', 'clock', 'onError', 'checksum', 'quarantine',
 ] as const satisfies ReadonlyArray<keyof DirectUploadOptions>;
+const QUARANTINE_OPTION_NAMES = ['prefix', 'scan'] as const satisfies ReadonlyArray<keyof QuarantineOptions>;
+export const DEFAULT_QUARANTINE_PREFIX = 'incoming/';
 const MULTIPART_OPTION_NAMES = ['threshold', 'partSize', 'maxPartsPerRequest'] as const satisfies ReadonlyArray<keyof MultipartOptions>;
 /** Names people reach for that are too far from the real one for edit distance to find (lower case). */
 const OPTION_ALIASES: Readonly<Record<string, string>> = {
@@ -225,6 +328,24 @@ function checkKnownOptions(options: object, known: readonly string[], where: str
     const unknown = where ? `${where}.${name}` : name;
     fail(option, `Unknown option ${unknown}. ${suggestion ? `Did you mean ${where ? `${where}.` : ''}${suggestion}?` : `Known options: ${known.join(', ')}.`}`);
   }
+}
+
+function parseQuarantine(option: DirectUploadOptions['quarantine'], keyPrefix: string, maxFileSize: number): Configuration['quarantine'] {
+  if (option === undefined || option === null || option === false) return undefined;
+  const q: QuarantineOptions = option === true ? {} : option;
+  if (typeof q !== 'object') fail('quarantine', 'quarantine must be an object such as { prefix: "incoming/", scan }, true, or false.');
+  checkKnownOptions(q, QUARANTINE_OPTION_NAMES, 'quarantine');
+  const prefix = q.prefix ?? DEFAULT_QUARANTINE_PREFIX;
+  const problem = prefix === '' ? 'it must not be empty' : keyPrefixProblem(prefix);
+  if (problem) fail('quarantine.prefix', `"${String(prefix)}" is not a valid quarantine.prefix: ${problem}. Use a folder such as "incoming/".`);
+  // Released keys must never lie under the incoming prefix: its lifecycle rule would expire them.
+  if (keyPrefix.startsWith(prefix)) {
+    fail('quarantine.prefix', `quarantine.prefix "${prefix}" contains keyPrefix "${keyPrefix}", so released uploads would stay in quarantine. Use a prefix apart from it, such as "incoming/".`);
+  }
+  if (maxFileSize > MAX_SINGLE_PUT_SIZE) {
+    fail('maxFileSize', `maxFileSize ${maxFileSize} is above 5 GiB, the most one CopyObject moves out of quarantine. Lower it to ${MAX_SINGLE_PUT_SIZE} or turn quarantine off.`);
+  }
+  return { prefix, scan: checkFunction('quarantine.scan', q.scan) };
 }
 
 /** Turns user options into a fully populated Configuration, or throws a DirectUploadOptionsError naming the option. */
@@ -297,13 +418,30 @@ export function parseOptions(options: DirectUploadOptions, env: NodeJS.ProcessEn
   if (o.uploadMethod !== undefined && o.uploadMethod !== 'PUT' && o.uploadMethod !== 'POST') {
     fail('uploadMethod', `"${String(o.uploadMethod)}" is not a valid uploadMethod. Use "PUT" or "POST".`);
   }
+
+  if (o.checksum !== undefined && !CHECKSUM_ALGORITHMS.includes(o.checksum)) {
+    const upper = String(o.checksum).toUpperCase().replace(/[^A-Z0-9]/g, '');
+    const meant = CHECKSUM_ALGORITHMS.find((name) => name === upper);
+    fail('checksum', `${JSON.stringify(o.checksum)} is not a supported checksum. ${meant ? `Did you mean "${meant}"?` : `Use ${CHECKSUM_ALGORITHMS.map((a) => `"${a}"`).join(' or ')}, or leave it out.`}`);
+  }
+
+  if (o.uploadMethod === 'POST' && o.checksum !== undefined) {
+    fail('uploadMethod', 'uploadMethod "POST" cannot carry the checksum the checksum option signs into every upload: a presigned POST has no signed checksum. Leave uploadMethod out (PUT), or the checksum option.');
+  }
+
+  const quarantine = parseQuarantine(o.quarantine, keyPrefix, maxFileSize);
+
   if (o.acl !== undefined && o.acl !== 'public-read') fail('acl', `"${String(o.acl)}" is not a supported acl. Use "public-read" or leave it out for private objects.`);
 
+  const s3Timeouts = parseS3Timeouts(o.s3, o.s3Timeouts);
   return {
     bucket: o.bucket,
     region: (region as string) ?? '',
-    s3: parseS3(o.s3, region),
+    s3: parseS3(o.s3, region, s3Timeouts),
     auth,
+    authTimeout: checkInteger('authTimeout', o.authTimeout ?? DEFAULT_AUTH_TIMEOUT, 1, MAX_TIMEOUT),
+    s3Timeouts,
+    bodyTimeout: checkInteger('bodyTimeout', o.bodyTimeout ?? DEFAULT_BODY_TIMEOUT, 1, MAX_TIMEOUT),
     requiredScopes,
     owner: checkFunction('owner', o.owner) ?? defaultOwner,
     allowedContentTypes,
@@ -320,6 +458,8 @@ export function parseOptions(options: DirectUploadOptions, env: NodeJS.ProcessEn
     path,
     multipart,
     deleteRejectedUploads: o.deleteRejectedUploads ?? true,
+    checksum: o.checksum,
+    quarantine,
     onUploaded: checkFunction('onUploaded', o.onUploaded),
     clock: checkFunction('clock', o.clock) ?? (() => new Date()),
     onError: checkFunction('onError', o.onError) ?? defaultOnError,

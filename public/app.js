@@ -1,6 +1,6 @@
 // The page's UI: sign-in (Auth0 or the embedded development login), file picking and dropping, one list item per upload.
 // The uploads themselves go through express-direct-upload/client, which example-server serves at /client/.
-import { createUploadClient, UploadCancelledError, UploadNetworkError, UploadProblemError, UploadStorageError } from '/client/index.js';
+import { createUploadClient, indexedDbResumeStore, UploadCancelledError, UploadNetworkError, UploadProblemError, UploadStorageError } from '/client/index.js';
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const statusLine = $('#status');
@@ -234,9 +234,24 @@ function messageFor(err, file, hadToken) {
   return `Unexpected error: ${err?.message || err}`;
 }
 
+/** Uploads running now, so signing out can cancel them: each entry's `done` settles when its run() returns. */
+const inFlight = new Set();
+
 /** Runs one upload (new, retried or resumed) in its list item, with cancel and retry. */
 async function run(item, file, options = {}) {
   const controller = new AbortController();
+  let finished;
+  const entry = { controller, done: new Promise((resolve) => (finished = resolve)) };
+  inFlight.add(entry);
+  try {
+    await runUpload(item, file, options, controller);
+  } finally {
+    inFlight.delete(entry);
+    finished();
+  }
+}
+
+async function runUpload(item, file, options, controller) {
   const cancel = $('.cancel', item);
   const retry = $('.retry', item);
   retry.hidden = true;
@@ -315,6 +330,46 @@ async function offerResumes() {
   }
 }
 
+// ---- Shared browsers: one user's unfinished uploads (and the Files the resume store keeps) are never offered to another. ----
+
+/** The resume store the client uses, held here so that signing out can empty it. */
+const resumeStore = indexedDbResumeStore();
+/** Prefix of every key this page keeps in localStorage or sessionStorage. */
+const STORAGE_PREFIX = 'express-direct-upload:';
+/** Whose uploads the resume store holds; a different user signing in finds it emptied first. */
+const RESUME_OWNER_KEY = `${STORAGE_PREFIX}resume-owner`;
+/** How long signing out waits for S3 to abort the user's unfinished uploads before forgetting them anyway. */
+const SIGN_OUT_ABORT_MS = 5000;
+
+/** Makes `user` the resume store's owner; records of anyone else (a user who never signed out) are dropped. */
+async function claimResumeData(user) {
+  if (localStorage.getItem(RESUME_OWNER_KEY) !== user) await resumeStore.clear();
+  localStorage.setItem(RESUME_OWNER_KEY, user);
+}
+
+/**
+ * Signing out on a shared browser: cancels running uploads, aborts unfinished multipart uploads in S3 while the token
+ * still works (their parts would otherwise wait for the bucket's lifecycle rule), then forgets every resume record and
+ * the page's own storage, and empties the list (file names and previews). Aborting is bounded: forgetting is not.
+ */
+async function forgetUser() {
+  const stopping = [...inFlight].map(({ controller, done }) => (controller.abort(), done));
+  const aborting = (async () => {
+    await Promise.all(stopping);
+    for (const pending of await client.pendingUploads()) {
+      await client.abort({ key: pending.key, uploadId: pending.uploadId, fingerprint: pending.fingerprint }).catch(() => undefined);
+    }
+  })();
+  await Promise.race([aborting, new Promise((resolve) => setTimeout(resolve, SIGN_OUT_ABORT_MS))]);
+  await resumeStore.clear();
+  for (const storage of [localStorage, sessionStorage]) {
+    for (const name of Object.keys(storage)) if (name.startsWith(STORAGE_PREFIX)) storage.removeItem(name);
+  }
+  for (const img of list.querySelectorAll('img.preview[src^="blob:"]')) URL.revokeObjectURL(img.src);
+  list.replaceChildren();
+  batch.clear();
+}
+
 // ---- Page states. ----
 
 /** Signed out: the sign-in form; uploads already listed stay visible, so their messages are not lost. */
@@ -365,7 +420,7 @@ async function main() {
   const response = await fetch('/config.json', { cache: 'no-store' });
   if (!response.ok) throw new Error(`Could not load /config.json (${response.status}).`);
   settings = await response.json();
-  client = createUploadClient({ path: settings.uploadsPath, partConcurrency: settings.partConcurrency, getToken: () => auth.getToken() });
+  client = createUploadClient({ path: settings.uploadsPath, partConcurrency: settings.partConcurrency, getToken: () => auth.getToken(), resumeStore });
   describeLimits();
   wireDropZone();
 
@@ -376,7 +431,9 @@ async function main() {
       event.preventDefault();
       const name = $('#dev-user').value.trim();
       try {
-        showSignedIn(await auth.signIn(name));
+        const user = await auth.signIn(name);
+        await claimResumeData(user);
+        showSignedIn(user);
         announce(`Signed in as ${name}.`);
         $('#file-input').focus();
       } catch (err) {
@@ -389,6 +446,7 @@ async function main() {
     $('#auth0-sign-in').addEventListener('click', () => auth.signIn());
   }
   $('#sign-out').addEventListener('click', async () => {
+    await forgetUser();
     await auth.signOut();
     showSignedOut();
     announce('Signed out.');
@@ -396,6 +454,7 @@ async function main() {
 
   const user = await auth.restore();
   if (user) {
+    await claimResumeData(user);
     showSignedIn(user);
     await offerResumes();
   } else showSignedOut();

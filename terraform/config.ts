@@ -22,6 +22,13 @@ export interface DeploymentConfig {
   abortIncompleteMultipartAfterDays: number;
   /** SSE-KMS key ARN for default encryption; without it the bucket uses SSE-S3 (AES256). */
   kmsKeyArn?: string;
+  /**
+   * The middleware's `quarantine.prefix` (e.g. `incoming/`): uploads land there until verified. Setting it adds a
+   * lifecycle rule that expires what was never released, and scopes the server policy to the move. It defaults to none (off).
+   */
+  quarantinePrefix?: string;
+  /** With `quarantinePrefix`: days after which S3 deletes an upload that was never verified and released. It defaults to `1`. */
+  quarantineExpirationDays?: number;
 }
 
 export const DEFAULT_BUCKET_NAME = 'direct-upload-dev';
@@ -29,6 +36,7 @@ export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_ALLOWED_ORIGINS: readonly string[] = Object.freeze(['http://localhost:3000']);
 export { DEFAULT_KEY_PREFIX };
 export const DEFAULT_ABORT_INCOMPLETE_MULTIPART_AFTER_DAYS = 1;
+export const DEFAULT_QUARANTINE_EXPIRATION_DAYS = 1;
 
 /** Environment variable that names the JSON config file. */
 export const CONFIG_FILE_ENV = 'DIRECT_UPLOAD_CONFIG';
@@ -45,6 +53,8 @@ export const ENV_VARS = Object.freeze({
   publicRead: 'PUBLIC_READ',
   abortIncompleteMultipartAfterDays: 'ABORT_MULTIPART_AFTER_DAYS',
   kmsKeyArn: 'KMS_KEY_ARN',
+  quarantinePrefix: 'QUARANTINE_PREFIX',
+  quarantineExpirationDays: 'QUARANTINE_EXPIRATION_DAYS',
 } satisfies Record<keyof DeploymentConfig, string>);
 
 const SETTINGS = Object.keys(ENV_VARS) as Array<keyof DeploymentConfig>;
@@ -80,6 +90,7 @@ export function validateDeploymentConfig(input: Partial<DeploymentConfig>): Depl
   const keyPrefix = checkKeyPrefix(input.keyPrefix ?? DEFAULT_KEY_PREFIX);
   const publicRead = checkBoolean('publicRead', input.publicRead ?? false);
   const abortIncompleteMultipartAfterDays = checkDays(
+    'abortIncompleteMultipartAfterDays',
     input.abortIncompleteMultipartAfterDays ?? DEFAULT_ABORT_INCOMPLETE_MULTIPART_AFTER_DAYS,
   );
   const config: DeploymentConfig = {
@@ -92,6 +103,12 @@ export function validateDeploymentConfig(input: Partial<DeploymentConfig>): Depl
     abortIncompleteMultipartAfterDays,
   };
   if (input.kmsKeyArn !== undefined) config.kmsKeyArn = checkKmsKeyArn(input.kmsKeyArn, region);
+  if (input.quarantinePrefix !== undefined) {
+    config.quarantinePrefix = checkQuarantinePrefix(input.quarantinePrefix, keyPrefix);
+    config.quarantineExpirationDays = checkDays('quarantineExpirationDays', input.quarantineExpirationDays ?? DEFAULT_QUARANTINE_EXPIRATION_DAYS);
+  } else if (input.quarantineExpirationDays !== undefined) {
+    throw new DeploymentConfigError('quarantineExpirationDays', 'quarantineExpirationDays is set but quarantinePrefix is not: set quarantinePrefix (e.g. "incoming/") to turn quarantine on, or remove it.');
+  }
   return config;
 }
 
@@ -174,6 +191,15 @@ function readEnv(env: NodeJS.ProcessEnv): Partial<DeploymentConfig> {
   if (keyPrefix !== undefined) out.keyPrefix = keyPrefix;
   const kmsKeyArn = text('kmsKeyArn');
   if (kmsKeyArn !== undefined) out.kmsKeyArn = kmsKeyArn;
+  const quarantinePrefix = text('quarantinePrefix');
+  if (quarantinePrefix !== undefined) out.quarantinePrefix = quarantinePrefix;
+  const quarantineDays = text('quarantineExpirationDays');
+  if (quarantineDays !== undefined) {
+    if (!/^\d+$/.test(quarantineDays)) {
+      throw new DeploymentConfigError('quarantineExpirationDays', `${ENV_VARS.quarantineExpirationDays}=${quarantineDays} is not a whole number of days. Set it to a positive integer such as 1.`);
+    }
+    out.quarantineExpirationDays = Number(quarantineDays);
+  }
 
   for (const key of ['publicRead', 'allowAnyOrigin'] as const) {
     const value = text(key);
@@ -316,14 +342,25 @@ function checkKeyPrefix(value: unknown): string {
   return prefix;
 }
 
-function checkDays(value: unknown): number {
+function checkDays(setting: 'abortIncompleteMultipartAfterDays' | 'quarantineExpirationDays', value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new DeploymentConfigError(
-      'abortIncompleteMultipartAfterDays',
-      `Invalid abortIncompleteMultipartAfterDays ${JSON.stringify(value)}: use a positive whole number of days, such as 1.`,
-    );
+    throw new DeploymentConfigError(setting, `Invalid ${setting} ${JSON.stringify(value)}: use a positive whole number of days, such as 1.`);
   }
   return value;
+}
+
+/**
+ * The key-prefix rules again (the prefix goes into the policy's resource ARN and a lifecycle filter), apart from
+ * `keyPrefix`: released uploads must never lie under it, or its expiration rule would delete them.
+ */
+function checkQuarantinePrefix(value: unknown, keyPrefix: string): string {
+  const fail = (why: string) => new DeploymentConfigError('quarantinePrefix', `Invalid quarantinePrefix ${JSON.stringify(value)}: ${why}`);
+  const problem = value === '' ? 'it must not be empty' : keyPrefixProblem(value);
+  if (problem) throw fail(`${problem}.`);
+  const prefix = value as string;
+  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/.test(prefix)) throw fail('use letters, digits, ".", "_", "-" and single "/" separators only.');
+  if (keyPrefix.startsWith(prefix)) throw fail(`keyPrefix "${keyPrefix}" lies under it, so the expiration rule would delete released uploads. Use a separate folder such as "incoming/".`);
+  return prefix;
 }
 
 function checkKmsKeyArn(value: unknown, region: string): string {

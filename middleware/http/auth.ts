@@ -1,16 +1,13 @@
-// Builds the authentication step once: express-oauth2-jwt-bearer with explicit settings, the scope check, and outage detection.
-import http, { type Agent as HttpAgent, type ClientRequest, type IncomingMessage } from 'node:http';
-import https from 'node:https';
-import type { RequestHandler } from 'express';
-import {
-  auth as jwtBearer,
-  requiredScopes as scopesRequired,
-  InvalidTokenError as BearerTokenError,
-  UnauthorizedError as BearerError,
-  type AuthOptions,
-} from 'express-oauth2-jwt-bearer';
-import { AuthUnavailableError } from '../errors';
+// Builds the authentication step once: express-oauth2-jwt-bearer with explicit settings and keys fetched within deadlines, then the scope check.
+import type { Request, RequestHandler } from 'express';
+import { auth as jwtBearer, requiredScopes as scopesRequired, type AuthOptions } from 'express-oauth2-jwt-bearer';
+import { AuthUnavailableError, BadRequestError } from '../errors';
 import type { Configuration } from '../options';
+import { IdentityProvider, tokenHeader, type ProviderKeys } from './identity-provider';
+
+/** express-oauth2-jwt-bearer's defaults for how long fetched documents are kept and how often an unknown kid may refetch. */
+const LIBRARY_CACHE_MAX_AGE = 600_000;
+const LIBRARY_COOLDOWN = 30_000;
 
 /**
  * express-oauth2-jwt-bearer falls back to ISSUER_BASE_URL, AUDIENCE, ISSUER, JWKS_URI, SECRET and TOKEN_SIGNING_ALG
@@ -25,95 +22,79 @@ function withoutEnvironmentFallback(options: AuthOptions): AuthOptions {
   return explicit as AuthOptions;
 }
 
-/** `https:` for `https://tenant.auth0.com/`; undefined for a malformed URL. */
-function schemeOf(url: string): string | undefined {
-  try {
-    return new URL(url).protocol;
-  } catch {
-    return undefined;
+/** The token of `Authorization: Bearer <token>` (or DPoP), by the verifier's own rule; undefined when there is none. */
+function headerToken(req: Request): string | undefined {
+  const authorization = req.headers.authorization;
+  if (typeof authorization !== 'string' || authorization.split(' ').length !== 2) return undefined;
+  return /^(?:Bearer|DPoP) (.+)$/i.exec(authorization)?.[1];
+}
+
+/** Refuses `?access_token=`: a token in a URL ends up in access logs, browser history and Referer headers. */
+const refuseTokenInUrl: RequestHandler = function refuseTokenInUrl(req, _res, next) {
+  const query = req.query as Record<string, unknown> | undefined;
+  if (query && Object.prototype.hasOwnProperty.call(query, 'access_token')) {
+    return next(new BadRequestError('Tokens do not belong in URLs. Send the access token in the Authorization header: Authorization: Bearer <token>.'));
   }
+  next();
+};
+
+/** Settles with `promise`, or fails with `late()` after `ms`, whichever comes first. */
+function within<T>(promise: Promise<T>, ms: number, late: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**
- * The verifier's own requests to the identity provider (discovery document, JWKS), as seen on the wire.
- *
- * express-oauth2-jwt-bearer rethrows every verification failure as `InvalidTokenError(message)`: a refused
- * connection, a timeout (jose's `JWKSTimeout`) or a 5xx from the JWKS (jose's `JOSEError`) lose their class, `code`
- * and `cause` there, and discovery failures are already reduced to one message before that. The message is no
- * evidence either, since it can quote the token (`alg`, `crit`). So the evidence is taken where it is still typed:
- * an `error` event (a Node system error), a `timeout`, or a status other than 200 on one of these requests.
+ * The bearer-token step. With `secret` or `publicKey` the verifier needs no network and is used as configured.
+ * Otherwise the issuer (by discovery, unless `issuer` + `jwksUri` are given) and its JWKS come from an
+ * IdentityProvider, within `authTimeout`, and express-oauth2-jwt-bearer verifies the token against that key set:
+ * the library then makes no request of its own, so every outage is ours to see, by class.
  */
-export class ProviderFetches {
-  /** Failed fetches so far. */
-  failures = 0;
-  /** Whether the latest fetch that finished failed; a success (say, the second discovery path) clears it. */
-  lastFailed = false;
+function bearerTokenVerifier(options: AuthOptions, authTimeout: number): RequestHandler {
+  const explicit = withoutEnvironmentFallback(options);
+  if (options.secret || options.publicKey) return jwtBearer(explicit);
 
-  private readonly fail = (): void => {
-    this.failures += 1;
-    this.lastFailed = true;
+  const provider = new IdentityProvider({
+    issuerBaseURL: options.issuerBaseURL,
+    issuer: options.issuer,
+    jwksUri: options.jwksUri,
+    timeout: authTimeout,
+    cacheMaxAge: options.cacheMaxAge ?? LIBRARY_CACHE_MAX_AGE,
+    cooldown: options.cooldownDuration ?? LIBRARY_COOLDOWN,
+    agent: options.agent,
+  });
+  const forKeys = (keys: ProviderKeys | undefined): RequestHandler =>
+    jwtBearer({ ...explicit, issuerBaseURL: null, jwksUri: null, issuer: keys?.issuer ?? 'urn:express-direct-upload:no-issuer-yet', publicKey: keys?.jwks ?? { keys: [] } } as unknown as AuthOptions);
+  // For requests without a readable token: the library's own answers (no token, malformed header, not a JWT), no fetch.
+  const keyless = forKeys(undefined);
+  let current: { keys: ProviderKeys; verify: RequestHandler } | undefined;
+  const verifierFor = (keys: ProviderKeys): RequestHandler => {
+    if (current?.keys.jwks !== keys.jwks || current.keys.issuer !== keys.issuer) current = { keys, verify: forKeys(keys) };
+    return current.verify;
   };
+  const late = () => new AuthUnavailableError(`The identity provider did not answer within ${authTimeout} ms. Try again later.`);
 
-  /** Watches one request of the verifier. */
-  observe(request: ClientRequest): void {
-    request.on('error', this.fail);
-    request.on('timeout', this.fail);
-    request.on('response', (response: IncomingMessage) => {
-      if (response.statusCode === 200) this.lastFailed = false;
-      else this.fail();
-    });
-  }
-
-  /**
-   * The agent to give the verifier: the configured one (or Node's global agent for the issuer's scheme) behind a
-   * proxy that shows each request to `observe` first. Undefined, leaving the verifier's default, when the scheme
-   * is unknown or the configured URLs mix schemes (one agent serves one scheme). OpenID Connect Discovery requires
-   * the JWKS to be served over https like the issuer, so one scheme covers both fetches.
-   */
-  agentFor(options: AuthOptions): HttpAgent | undefined {
-    const schemes = new Set([options.issuerBaseURL, options.jwksUri].filter((url) => typeof url === 'string').map((url) => schemeOf(url as string)));
-    const [scheme] = schemes;
-    const target = options.agent ?? (scheme === 'https:' ? https.globalAgent : scheme === 'http:' ? http.globalAgent : undefined);
-    if (schemes.size !== 1 || !target) return options.agent;
-    const observe = (request: ClientRequest) => this.observe(request);
-    return new Proxy(target, {
-      get(agent, property) {
-        if (property === 'addRequest') {
-          return function addObservedRequest(request: ClientRequest, requestOptions: unknown) {
-            observe(request);
-            return (agent as unknown as { addRequest(r: ClientRequest, o: unknown): void }).addRequest(request, requestOptions);
-          };
-        }
-        const value: unknown = Reflect.get(agent, property, agent);
-        return typeof value === 'function' ? value.bind(agent) : value;
-      },
-    });
-  }
+  return function authenticateBearerToken(req, res, next) {
+    const token = headerToken(req);
+    if (token === undefined || tokenHeader(token) === undefined) return keyless(req, res, next);
+    within(provider.keysFor(token), authTimeout, late).then(
+      (keys) => verifierFor(keys)(req, res, next),
+      (err: unknown) => next(err instanceof AuthUnavailableError ? err : new AuthUnavailableError('The identity provider could not be used to verify the token. Try again later.', { cause: err })),
+    ).catch(next);
+  };
 }
 
 /** The handlers that run before every route: authentication (unless off), then the required scopes. */
-export function authenticationHandlers(config: Pick<Configuration, 'auth' | 'requiredScopes'>): RequestHandler[] {
+export function authenticationHandlers(config: Pick<Configuration, 'auth' | 'requiredScopes' | 'authTimeout'>): RequestHandler[] {
   if (config.auth === false) return [];
   const handlers: RequestHandler[] = [];
   if (typeof config.auth === 'function') {
     handlers.push(config.auth);
   } else {
-    const fetches = new ProviderFetches();
-    const options = withoutEnvironmentFallback(config.auth);
-    const agent = fetches.agentFor(config.auth);
-    const verify = jwtBearer(agent ? { ...options, agent } : options);
-    handlers.push(function authenticateBearerToken(req, res, next) {
-      const failuresBefore = fetches.failures;
-      verify(req, res, (err?: unknown) => {
-        // A token that failed while the verifier's own fetch of discovery or the JWKS failed: an outage, not the caller's fault.
-        const providerFailed = err instanceof BearerTokenError && fetches.failures !== failuresBefore && fetches.lastFailed;
-        // Anything but the library's own errors means it could not verify at all.
-        if (err && (providerFailed || !(err instanceof BearerError))) {
-          return next(new AuthUnavailableError('The identity provider could not be reached to verify the token. Try again later.', { cause: err }));
-        }
-        next(err as Error | undefined);
-      });
-    });
+    handlers.push(refuseTokenInUrl, bearerTokenVerifier(config.auth, config.authTimeout));
   }
   if (config.requiredScopes.length > 0) handlers.push(scopesRequired(config.requiredScopes));
   return handlers;

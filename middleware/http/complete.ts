@@ -2,12 +2,14 @@
 import type { Request, RequestHandler } from 'express';
 import { IncompleteUploadError, NotFoundError, UploadMismatchError } from '../errors';
 import type { UploadedObject } from '../options';
-import type { StoredPart } from '../s3/bucket';
+import { UnreadableObjectError, type StoredObject, type StoredPart } from '../s3/bucket';
 import { assertOwnedBy, type Caller } from '../upload/caller';
 import { readExpectation, readObjectRef, readPlan, type UploadExpectation } from '../upload/request';
-import { objectProblems, partProblems } from '../upload/verify';
+import { expectationProblems, objectProblems, partProblems } from '../upload/verify';
 import { asyncHandler, type RouteContext } from './context';
 import { requireJson, sendJson } from './json';
+import { releaseFromQuarantine } from './quarantine';
+import { authorisedObject } from './stored-object';
 
 /** Body of a verified upload. */
 export interface VerifiedUploadResponse {
@@ -18,17 +20,16 @@ export interface VerifiedUploadResponse {
 }
 
 /**
- * Checks an object in the bucket against what was authorised (HeadObject). A mismatch deletes it (when
- * `deleteRejectedUploads`) and is a 409; a match calls `onUploaded`. Returns what the client is told.
+ * Checks an object in the bucket against what was authorised (HeadObject). An object the server did not authorise
+ * (size, type, or a header it did not sign) is deleted (when `deleteRejectedUploads`) and is a 409. An authorised
+ * object that differs only from what the client says it sent is a 409 too, but is kept. A match calls `onUploaded`
+ * with the object's ETag as stored. Returns what the client is told.
  */
 export async function verifyUpload(ctx: RouteContext, req: Request, key: string, caller: Caller, expected: UploadExpectation): Promise<VerifiedUploadResponse> {
   const { config } = ctx;
-  const object = await ctx.bucket.headObject(key);
-  const problems = objectProblems(object, config, expected);
-  if (problems.length > 0) {
-    if (config.deleteRejectedUploads) await ctx.bucket.deleteObject(key);
-    throw new UploadMismatchError(`The uploaded object does not match what was authorised: ${problems.join('; ')}.${config.deleteRejectedUploads ? ' It was deleted.' : ''}`);
-  }
+  // With quarantine, an incoming upload is checked, scanned and moved first; what follows verifies where it landed.
+  key = await releaseFromQuarantine(ctx, req, key, caller, expected);
+  const object = await authorisedObject(ctx, key, expected);
   const verified: VerifiedUploadResponse = { key, size: object.size, contentType: object.contentType, ...(object.etag ? { etag: object.etag } : {}) };
   if (config.onUploaded) {
     const info: UploadedObject = { ...verified, bucket: ctx.presigner.bucket, owner: caller.owner };
@@ -39,8 +40,8 @@ export async function verifyUpload(ctx: RouteContext, req: Request, key: string,
 
 /**
  * POST /uploads/complete  { key, size?, contentType? }
- * Verifies a finished single-PUT upload (exists, size and type as authorised, and as given), then calls
- * `onUploaded`. Idempotent. 200 `{ key, size, contentType, etag }`; 404 nothing there yet; 409 upload_mismatch.
+ * Verifies a finished single-PUT upload (exists; size, type and headers as authorised; size and type as given),
+ * then calls `onUploaded`. Idempotent. 200 `{ key, size, contentType, etag }`; 404 nothing there yet; 409 upload_mismatch.
  */
 export function completeUpload(ctx: RouteContext): RequestHandler {
   return asyncHandler(async function completeUpload(req, res) {
@@ -78,6 +79,7 @@ export function completeMultipart(ctx: RouteContext): RequestHandler {
     if (problems.length > 0) {
       throw new IncompleteUploadError(`The upload is not complete: ${problems.join('; ')}. Upload the missing parts, then complete again.`);
     }
+    // false: an object is already there (a concurrent complete won): it is verified like any other.
     await ctx.bucket.completeMultipartUpload(key, uploadId, parts);
     sendJson(res, 200, await verifyUpload(ctx, req, key, caller, { size: plan.size }));
   });

@@ -1,6 +1,6 @@
 // JSON in and out: reads the routes' small JSON bodies and writes their JSON answers, with no per-request work beyond parsing.
 import type { Request, RequestHandler, Response } from 'express';
-import { BadRequestError, RequestTooLargeError } from '../errors';
+import { BadRequestError, RequestTimeoutError, RequestTooLargeError } from '../errors';
 
 /** Largest body a route accepts: the routes take a few short fields, at most a list of part numbers. */
 export const JSON_BODY_LIMIT = 16 * 1024;
@@ -23,12 +23,16 @@ export function requireJson(req: Request): void {
   }
 }
 
+/** Default read deadline of a body, in ms (the `bodyTimeout` option). */
+export const DEFAULT_JSON_READ_TIMEOUT = 10_000;
+
 /**
  * Middleware that parses an `application/json` (or `+json`) body of at most 16 KiB into `req.body`: uncompressed,
- * UTF-8, or a 400/413. A body the host app already parsed (its own express.json() before this router) is used as
- * is. Other media types leave `req.body` unset for the route to refuse.
+ * UTF-8, or a 400/413. The whole body must arrive within `readTimeout` ms, or the answer is a 408 and the
+ * connection is closed, so a client that stops sending holds no socket. A body the host app already parsed (its
+ * own express.json() before this router) is used as is. Other media types leave `req.body` unset for the route to refuse.
  */
-export function jsonBodyParser(): RequestHandler {
+export function jsonBodyParser(readTimeout = DEFAULT_JSON_READ_TIMEOUT): RequestHandler {
   return function readJsonBody(req, res, next) {
     if ((req as { _body?: boolean })._body || req.body !== undefined || !isJsonContentType(req.headers['content-type'])) return next();
     const declared = Number(req.headers['content-length']);
@@ -41,11 +45,20 @@ export function jsonBodyParser(): RequestHandler {
     const chunks: Buffer[] = [];
     let length = 0;
     let failed = false;
+    const timer = setTimeout(() => {
+      if (failed) return;
+      failed = true;
+      // The 408 says Connection: close; once it is sent, the half-read request is destroyed, freeing the socket.
+      res.once('finish', () => req.destroy());
+      next(new RequestTimeoutError(`The request body did not arrive within ${readTimeout} ms. Send it whole, then wait for the answer.`));
+    }, readTimeout);
+    req.once('close', () => clearTimeout(timer));
     req.on('data', (chunk: Buffer) => {
       if (failed) return;
       length += chunk.length;
       if (length > JSON_BODY_LIMIT) {
         failed = true;
+        clearTimeout(timer);
         // The rest of an oversized body is not worth reading: answer now and let the connection close.
         res.setHeader('Connection', 'close');
         return next(tooLarge());
@@ -53,12 +66,14 @@ export function jsonBodyParser(): RequestHandler {
       chunks.push(chunk);
     });
     req.on('error', (err) => {
+      clearTimeout(timer);
       if (!failed) {
         failed = true;
         next(new BadRequestError(`The request body could not be read (${err.message}).`));
       }
     });
     req.on('end', () => {
+      clearTimeout(timer);
       if (failed) return;
       const text = Buffer.concat(chunks, length).toString('utf8');
       try {

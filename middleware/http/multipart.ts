@@ -1,10 +1,12 @@
 // Multipart uploads: start, sign part URLs, list the parts S3 holds, abort. Completion lives in complete.ts.
 import type { Request, RequestHandler } from 'express';
-import { NotFoundError } from '../errors';
+import { NotFoundError, type FieldError } from '../errors';
+import { checksumSpec, readPartChecksums } from '../upload/checksum';
 import { assertOwnedBy } from '../upload/caller';
 import { DECLARED_SIZE_METADATA, keyContext, objectHeaders, objectKey } from '../upload/object';
+import { landingKey } from '../upload/quarantine';
 import { partLength, partPlan } from '../upload/parts';
-import { multipartSettings, readObjectRef, readPartNumbers, readPlan, readUploadRequest, type UploadRequest } from '../upload/request';
+import { invalidFields, multipartSettings, readObjectRef, readPartNumbers, readPlan, readUploadRequest, type UploadRequest } from '../upload/request';
 import { asyncHandler, expiresAt, type RouteContext } from './context';
 import { requireJson, sendJson, sendNoContent } from './json';
 
@@ -27,7 +29,7 @@ export async function startMultipart(ctx: RouteContext, req: Request, upload: Up
   const multipart = multipartSettings(config);
   const size = upload.size as number;
   const keyCtx = keyContext(req, ctx.callerOf(req), upload);
-  const key = objectKey(config, keyCtx);
+  const key = landingKey(config, objectKey(config, keyCtx));
   const headers = objectHeaders(config, keyCtx, upload);
   const metadata: Record<string, string> = { [DECLARED_SIZE_METADATA]: String(size) };
   for (const [name, value] of Object.entries(headers)) {
@@ -37,8 +39,9 @@ export async function startMultipart(ctx: RouteContext, req: Request, upload: Up
     key,
     contentType: upload.contentType.value,
     contentDisposition: headers['content-disposition'],
-    acl: config.acl,
+    acl: headers['x-amz-acl'] as 'private' | 'public-read',
     metadata,
+    checksum: checksumSpec(config.checksum),
   });
   const plan = partPlan(size, multipart.partSize);
   return { method: 'MULTIPART', key, uploadId, size, partSize: plan.partSize, partCount: plan.partCount };
@@ -51,14 +54,15 @@ export async function startMultipart(ctx: RouteContext, req: Request, upload: Up
 export function startMultipartUpload(ctx: RouteContext): RequestHandler {
   return asyncHandler(async function startMultipartUpload(req, res) {
     requireJson(req);
-    sendJson(res, 201, await startMultipart(ctx, req, readUploadRequest(req.body, false, ctx.config)));
+    sendJson(res, 201, await startMultipart(ctx, req, readUploadRequest(req.body, false, ctx.config, true)));
   });
 }
 
 /**
- * POST /uploads/multipart/parts  { key, uploadId, size, partNumbers: [1, 2, ...] }
- * Signs one PUT per part (at most `maxPartsPerRequest`); each URL signs the part's exact length. No S3 call.
- * 200 `{ parts: [{ partNumber, url, size }], expiresAt }`.
+ * POST /uploads/multipart/parts  { key, uploadId, size, partNumbers: [1, 2, ...], checksums?: ['base64', ...] }
+ * Signs one PUT per part (at most `maxPartsPerRequest`); each URL signs the part's exact length, and with the
+ * `checksum` option the part's digest (one per part number, same order) as a header. No S3 call.
+ * 200 `{ parts: [{ partNumber, url, size, headers? }], expiresAt }`.
  */
 export function signParts(ctx: RouteContext): RequestHandler {
   const { config } = ctx;
@@ -68,6 +72,10 @@ export function signParts(ctx: RouteContext): RequestHandler {
     assertOwnedBy(key, ctx.callerOf(req));
     const plan = readPlan(req.body, config);
     const numbers = readPartNumbers(req.body, plan, multipartSettings(config).maxPartsPerRequest);
+    const checksum = checksumSpec(config.checksum);
+    const errors: FieldError[] = [];
+    const digests = readPartChecksums(req.body, req.body.partNumbers, config.checksum, errors);
+    if (errors.length > 0) throw invalidFields(errors);
     const now = config.clock();
     const parts = await Promise.all(
       numbers.map(async (partNumber) => {
@@ -76,11 +84,12 @@ export function signParts(ctx: RouteContext): RequestHandler {
           method: 'PUT',
           key,
           query: { partNumber: String(partNumber), uploadId },
-          headers: { 'content-length': String(size) },
+          headers: checksum ? { 'content-length': String(size), [checksum.header]: digests.get(partNumber) as string } : { 'content-length': String(size) },
           expiresIn: config.expiresIn,
           signingDate: now,
         });
-        return { partNumber, url, size };
+        // The signed checksum is a header the client must send with the part, as for a single PUT.
+        return checksum ? { partNumber, url, size, headers: { [checksum.header]: digests.get(partNumber) as string } } : { partNumber, url, size };
       }),
     );
     sendJson(res, 200, { parts, expiresAt: expiresAt(config, now) });

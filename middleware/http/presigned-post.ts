@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { BadRequestError } from '../errors';
 import type { Configuration } from '../options';
 import { keyContext, objectHeaders, objectKey } from '../upload/object';
+import { landingKey } from '../upload/quarantine';
 import type { UploadRequest } from '../upload/request';
 import { expiresAt, type RouteContext } from './context';
 
@@ -33,14 +34,17 @@ export function contentLengthRange(config: Pick<Configuration, 'minFileSize' | '
 
 /**
  * Signs one POST policy for a checked upload request. No S3 call. It stores what a presigned PUT would: the same
- * key, Content-Type, Content-Disposition, ACL and metadata, each pinned by the policy. S3 itself enforces the size:
- * the declared one exactly, or 1..maxFileSize when none was declared.
+ * key (under the incoming prefix with quarantine), Content-Type, Content-Disposition (`attachment` for script-capable
+ * types), the ACL (`private` unless public-read) and the metadata with its declared-headers digest, each pinned by the
+ * policy. S3 itself enforces the size: the declared one exactly, or 1..maxFileSize when none was declared.
+ * Unlike a PUT it cannot carry `If-None-Match`: until the policy expires, a second POST of the same form replaces
+ * the object (each replacement still has to pass the policy, and `POST /uploads/complete` verifies what is there).
  */
 export async function presignPost(ctx: RouteContext, req: Request, upload: UploadRequest): Promise<PostUploadResponse> {
   const { config } = ctx;
   if (upload.contentMD5) throw new BadRequestError('contentMD5 is signed into PUT uploads only; leave it out, or ask for method "PUT".', { errors: [{ field: 'contentMD5', detail: 'not with method "POST"' }] });
   const keyCtx = keyContext(req, ctx.callerOf(req), upload);
-  const key = objectKey(config, keyCtx);
+  const key = landingKey(config, objectKey(config, keyCtx));
   const fields: Record<string, string> = {};
   for (const [name, value] of Object.entries(objectHeaders(config, keyCtx, upload))) fields[formFieldName(name)] = value;
   const now = config.clock();

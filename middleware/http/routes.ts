@@ -28,7 +28,7 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
   const ctx: RouteContext = { config, presigner: deps.presigner, postPolicy: deps.postPolicy, bucket: deps.bucket, callerOf: callerResolver(config) };
   const router = express.Router();
   const auth = deps.authenticate;
-  const json = jsonBodyParser();
+  const json = jsonBodyParser(config.bodyTimeout);
   const base = config.path;
   const under = config.path === '/' ? '' : config.path;
 

@@ -1,7 +1,9 @@
 // Single-PUT uploads: GET /uploads (the AWS sample's route) and POST /uploads, which starts a multipart upload instead above the threshold.
 import type { Request, RequestHandler } from 'express';
 import { FileTooLargeError } from '../errors';
+import { checksumSpec } from '../upload/checksum';
 import { keyContext, objectHeaders, objectKey } from '../upload/object';
+import { landingKey } from '../upload/quarantine';
 import { MAX_SINGLE_PUT_SIZE } from '../upload/parts';
 import { readUploadMethod, readUploadRequest, type UploadRequest } from '../upload/request';
 import { asyncHandler, expiresAt, type RouteContext } from './context';
@@ -22,22 +24,31 @@ export interface PutUploadResponse {
   expiresAt: string;
 }
 
+/** How the client is told each signed header's name; anything else (`x-amz-meta-*`) keeps its lower-case name. */
+const CLIENT_HEADER_NAMES: Readonly<Record<string, string>> = {
+  'content-type': 'Content-Type',
+  'content-disposition': 'Content-Disposition',
+  'content-md5': 'Content-MD5',
+  'if-none-match': 'If-None-Match',
+};
+
 /** Signs one PUT for a checked upload request. No S3 call. */
 export async function presignPut(ctx: RouteContext, req: Request, upload: UploadRequest): Promise<PutUploadResponse> {
   const { config } = ctx;
   const keyCtx = keyContext(req, ctx.callerOf(req), upload);
-  const key = objectKey(config, keyCtx);
+  const key = landingKey(config, objectKey(config, keyCtx));
   const signedHeaders = objectHeaders(config, keyCtx, upload);
-  if (upload.size !== undefined) signedHeaders['content-length'] = String(upload.size);
   if (upload.contentMD5) signedHeaders['content-md5'] = upload.contentMD5;
+  const checksum = checksumSpec(config.checksum);
+  if (checksum && upload.checksum) signedHeaders[checksum.header] = upload.checksum;
+  // Only creates: a second PUT to this URL after the object landed (and was verified) gets 412, not a replacement.
+  signedHeaders['if-none-match'] = '*';
+  // Every signed header but Content-Length (the client's HTTP stack sets it from the body) is one the client sends.
+  const clientHeaders: Record<string, string> = {};
+  for (const [name, value] of Object.entries(signedHeaders)) clientHeaders[CLIENT_HEADER_NAMES[name] ?? name] = value;
+  if (upload.size !== undefined) signedHeaders['content-length'] = String(upload.size);
   const now = config.clock();
   const url = await ctx.presigner.presign({ method: 'PUT', key, headers: signedHeaders, expiresIn: config.expiresIn, signingDate: now });
-
-  // x-amz-* headers travel in the signed query string (but the ACL); content-length is set by the client from the body.
-  const clientHeaders: Record<string, string> = { 'Content-Type': upload.contentType.value };
-  if (signedHeaders['content-disposition']) clientHeaders['Content-Disposition'] = signedHeaders['content-disposition'];
-  if (signedHeaders['x-amz-acl']) clientHeaders['x-amz-acl'] = signedHeaders['x-amz-acl'];
-  if (upload.contentMD5) clientHeaders['Content-MD5'] = upload.contentMD5;
   return {
     method: 'PUT',
     url,
@@ -51,13 +62,14 @@ export async function presignPut(ctx: RouteContext, req: Request, upload: Upload
 /**
  * GET /uploads?contentType=image/jpeg&filename=photo.jpg&size=12345
  * Query: `contentType` (optional when exactly one type is allowed), `filename`?, `size` (optional with `allowUnsizedUploads`), `method`?.
- * 200 `{ method: 'PUT', url, uploadURL, key, headers, size?, expiresAt }`: always one PUT, never multipart; with
- * `method=POST` (or `uploadMethod: 'POST'`) `{ method: 'POST', url, fields, key, size?, expiresAt }` instead.
+ * 200 `{ method: 'PUT', url, uploadURL, key, headers, size?, expiresAt }`: always one PUT, never multipart (413 over 5 GiB);
+ * with `method=POST` (or `uploadMethod: 'POST'`) `{ method: 'POST', url, fields, key, size?, expiresAt }` instead.
  */
 export function presignPutFromQuery(ctx: RouteContext): RequestHandler {
   return asyncHandler(async function presignPutFromQuery(req, res) {
     const method = readUploadMethod(req.query, ctx.config);
-    const upload = readUploadRequest(req.query, true, ctx.config, method === 'POST');
+    const upload = readUploadRequest(req.query, true, ctx.config, false, method === 'POST');
+    if (upload.size !== undefined && upload.size > MAX_SINGLE_PUT_SIZE) throw new FileTooLargeError('One PUT carries at most 5 GiB; GET /uploads never starts a multipart upload (use POST /uploads).');
     if (method === 'POST') return sendJson(res, 200, await presignPost(ctx, req, upload));
     const presigned = await presignPut(ctx, req, upload);
     sendJson(res, 200, { ...presigned, uploadURL: presigned.url });
@@ -65,7 +77,7 @@ export function presignPutFromQuery(ctx: RouteContext): RequestHandler {
 }
 
 /**
- * POST /uploads  { filename?, contentType, size, contentMD5?, method? }
+ * POST /uploads  { filename?, contentType, size, contentMD5?, checksum?, method? }
  * 200 `{ method: 'PUT', url, key, headers, size, expiresAt }`, or with `method: 'POST'` (or `uploadMethod: 'POST'`)
  * `{ method: 'POST', url, fields, key, size?, expiresAt }` (size optional then); above `multipart.threshold` it starts a multipart
  * upload instead: 201 `{ method: 'MULTIPART', key, uploadId, size, partSize, partCount }`. Over 5 GiB with multipart
@@ -77,7 +89,7 @@ export function authoriseUpload(ctx: RouteContext): RequestHandler {
     requireJson(req);
     const method = readUploadMethod(req.body, config);
     // A POST policy bounds the size itself, so a POST may leave it out.
-    const upload = readUploadRequest(req.body, false, config, method === 'POST');
+    const upload = readUploadRequest(req.body, false, config, false, method === 'POST');
     const size = upload.size ?? 0;
     if (config.multipart && size > config.multipart.threshold) return sendJson(res, 201, await startMultipart(ctx, req, upload));
     if (size > MAX_SINGLE_PUT_SIZE) throw new FileTooLargeError('One PUT carries at most 5 GiB; this server has multipart uploads turned off.');

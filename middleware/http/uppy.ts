@@ -2,6 +2,7 @@
 import type { Request, RequestHandler } from 'express';
 import { assertOwnedBy } from '../upload/caller';
 import { DECLARED_SIZE_METADATA, keyContext, objectHeaders, objectKey } from '../upload/object';
+import { landingKey } from '../upload/quarantine';
 import type { UploadRequest } from '../upload/request';
 import { readUppyRequest } from '../upload/uppy-request';
 import { asyncHandler, expiresAt, type RouteContext } from './context';
@@ -21,19 +22,20 @@ export interface UppySignResponse {
 }
 
 /** How the signed headers are spelled for the browser (HTTP names are case-insensitive; these read as documented). */
-const HEADER_NAMES: Readonly<Record<string, string>> = { 'content-type': 'Content-Type', 'content-disposition': 'Content-Disposition' };
+const HEADER_NAMES: Readonly<Record<string, string>> = { 'content-type': 'Content-Type', 'content-disposition': 'Content-Disposition', 'if-none-match': 'If-None-Match' };
 
 /**
  * CreateMultipartUpload, signed for the browser to send. Everything that becomes part of the object is a signed
  * header Uppy sends: Content-Type, the ACL, Content-Disposition and the metadata, including the declared size that
- * `POST /uploads/complete` checks (as headers, because RGW ignores metadata in this request's query string).
+ * `POST /uploads/complete` checks, and the declared-headers digest when the configuration signs one. The key is under
+ * the incoming prefix with quarantine.
  */
 async function signCreateMultipart(ctx: RouteContext, req: Request, upload: UploadRequest, now: Date): Promise<UppySignResponse> {
   const { config } = ctx;
   const keyCtx = keyContext(req, ctx.callerOf(req), upload);
-  const key = objectKey(config, keyCtx);
+  const key = landingKey(config, objectKey(config, keyCtx));
   const signed: Record<string, string> = { ...objectHeaders(config, keyCtx, upload), [`x-amz-meta-${DECLARED_SIZE_METADATA}`]: String(upload.size) };
-  const url = await ctx.presigner.presign({ method: 'POST', key, query: { uploads: '' }, headers: signed, keepAmzHeaders: true, expiresIn: config.expiresIn, signingDate: now });
+  const url = await ctx.presigner.presign({ method: 'POST', key, query: { uploads: '' }, headers: signed, expiresIn: config.expiresIn, signingDate: now });
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(signed)) headers[HEADER_NAMES[name] ?? name] = value;
   return { url, key, headers, expiresAt: expiresAt(config, now) };
@@ -47,7 +49,9 @@ async function signCreateMultipart(ctx: RouteContext, req: Request, upload: Uplo
  *   Content-Type and `content-length-range` (the size when given, else 1..maxFileSize), so S3 enforces the limit.
  * - CreateMultipartUpload (`POST`, no uploadId; `size` required): the server's key, and the headers to send.
  * - UploadPart (`PUT` with uploadId, partNumber; `size` = the file's): a URL signed for that part's exact length.
- * - ListParts (`GET`), CompleteMultipartUpload (`POST`), AbortMultipartUpload (`DELETE`), each with uploadId.
+ * - ListParts (`GET`), CompleteMultipartUpload (`POST`; `headers: { 'If-None-Match': '*' }`, signed, so it only
+ *   creates), AbortMultipartUpload (`DELETE`), each with uploadId.
+ * With the `checksum` option the route is a 400: Uppy sends no checksums.
  * Uppy's proposed key for a new object is ignored; every other key must be the caller's (403). A type not allowed
  * is a 415, a size over the limit a 413. No S3 call: the browser sends every request to S3 itself.
  */
@@ -71,12 +75,16 @@ export function signUppyRequest(ctx: RouteContext): RequestHandler {
     }
     assertOwnedBy(request.key, ctx.callerOf(req));
     const { key, uploadId } = request;
-    let url: string;
     if (request.operation === 'UploadPart') {
-      url = await sign('PUT', key, { partNumber: String(request.partNumber), uploadId }, { 'content-length': String(request.partSize) });
-    } else {
-      url = await sign(request.operation === 'ListParts' ? 'GET' : request.operation === 'CompleteMultipartUpload' ? 'POST' : 'DELETE', key, { uploadId });
+      const url = await sign('PUT', key, { partNumber: String(request.partNumber), uploadId }, { 'content-length': String(request.partSize) });
+      return sendJson(res, 200, { url, expiresAt: expiresAt(config, now) } satisfies UppySignResponse);
     }
+    if (request.operation === 'CompleteMultipartUpload') {
+      // As our own multipart complete: only creates. Uppy sends the signed header; S3 answers 412 if an object is there.
+      const url = await sign('POST', key, { uploadId }, { 'if-none-match': '*' });
+      return sendJson(res, 200, { url, headers: { 'If-None-Match': '*' }, expiresAt: expiresAt(config, now) } satisfies UppySignResponse);
+    }
+    const url = await sign(request.operation === 'ListParts' ? 'GET' : 'DELETE', key, { uploadId });
     sendJson(res, 200, { url, expiresAt: expiresAt(config, now) } satisfies UppySignResponse);
   });
 }

@@ -1,6 +1,7 @@
 // Local SigV4 presigning of S3 requests: no network, no SDK command stack, two hash operations per URL.
 import crypto, { createHash, createHmac } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { StorageUnavailableError } from '../errors';
 import { MAX_EXPIRES_IN } from '../settings';
 
 /** RFC 3986 encoding, as SigV4 canonicalises: everything but unreserved characters. */
@@ -43,12 +44,6 @@ export async function resolveTarget(client: S3Client, bucket: string): Promise<B
     : { protocol: 'https:', hostname: `${bucket}.${host}`, basePath: '/', region };
 }
 
-/**
- * `x-amz-*` headers that stay headers instead of moving into the query string. Ceph RGW reads the canned ACL only
- * from the header (a query-string `x-amz-acl` is accepted and ignored, leaving the object private); AWS reads both.
- */
-const HEADER_ONLY = new Set(['x-amz-acl']);
-
 /** What the routes need from a signer: the bucket it signs for, and one signed URL per request. A fake for tests implements this. */
 export interface UrlSigner {
   readonly bucket: string;
@@ -58,13 +53,12 @@ export interface UrlSigner {
 export interface PresignInput {
   method: 'PUT' | 'POST' | 'GET' | 'HEAD' | 'DELETE';
   key: string;
-  /** Lower-case header names; every one is signed, and `x-amz-*` ones (but `x-amz-acl`) move into the query string. */
-  headers?: Record<string, string>;
   /**
-   * Keep signed `x-amz-*` headers as headers the client must send, instead of moving them into the query string:
-   * Ceph RGW ignores metadata in the query string of a CreateMultipartUpload. It defaults to false.
+   * Lower-case header names; every one is signed and stays a header the client must send. None moves into the query
+   * string: S3 (RGW among them) lets a header of the same name add to a query-string `x-amz-meta-*` value, and
+   * RGW ignores a query-string `x-amz-acl`.
    */
-  keepAmzHeaders?: boolean;
+  headers?: Record<string, string>;
   /** Sub-resource parameters, e.g. `partNumber` and `uploadId`. */
   query?: Record<string, string>;
   expiresIn: number;
@@ -137,7 +131,7 @@ export function amzDates(date: Date): { longDate: string; shortDate: string } {
  *
  * It implements SigV4 query signing directly rather than through the SDK's SignatureV4, so a URL costs two hashes
  * and no request cloning (docs/performance.md compares the two). The canonical request is the same one SignatureV4
- * builds (same hoisting of `x-amz-*` headers, same unsignable headers, same encoding), so the signatures match;
+ * builds with every header unhoisted (same unsignable headers, same encoding), so the signatures match;
  * test/unit/presigner.test.ts checks that against the SDK.
  */
 export class Presigner implements UrlSigner {
@@ -188,8 +182,15 @@ export class Presigner implements UrlSigner {
 
   /** Signs a request and returns its URL. Every given header is signed, so S3 refuses a request that sends another value. */
   async presign(input: PresignInput): Promise<string> {
-    const target = await this.target;
-    const credentials = await this.credentials();
+    let target: BucketTarget;
+    let credentials: Credentials;
+    try {
+      target = await this.target;
+      credentials = await this.credentials();
+    } catch (err) {
+      // A credential provider that fails (an expired role, an unreachable metadata service) is an outage of storage, not a bug.
+      throw new StorageUnavailableError('The storage credentials or endpoint could not be resolved to sign this upload. Try again later.', { cause: err });
+    }
     if (input.expiresIn > MAX_EXPIRES_IN) {
       throw new Error('Signature version 4 presigned URLs must have an expiration date less than one week in the future');
     }
@@ -197,7 +198,7 @@ export class Presigner implements UrlSigner {
     const { scope, credential } = this.scopeFor(credentials.accessKeyId, shortDate, target.region);
     const host = target.port ? `${target.hostname}:${target.port}` : target.hostname;
 
-    // Signed headers: host plus the caller's, except x-amz-* ones (but HEADER_ONLY), which travel in the query string.
+    // Signed headers: host plus the caller's, all sent as headers.
     const query: Array<[string, string]> = [];
     const headers: Array<[string, string]> = [['host', host]];
     for (const name in input.headers) {
@@ -206,10 +207,6 @@ export class Presigner implements UrlSigner {
       const lower = name.toLowerCase();
       // The signer's own: host is the target's, the payload is always unsigned.
       if (GENERATED_HEADERS.has(lower) || lower === 'host' || lower === 'x-amz-content-sha256') continue;
-      if (lower.startsWith('x-amz-') && !HEADER_ONLY.has(lower) && !input.keepAmzHeaders) {
-        query.push([strictEncode(name), strictEncode(value)]);
-        continue;
-      }
       if (UNSIGNABLE_HEADERS.has(lower) || lower.startsWith('proxy-') || lower.startsWith('sec-')) continue;
       // SigV4 canonical value: line breaks and runs of blanks become one space, trimmed.
       headers.push([lower, NEEDS_CANONICAL_SPACING.test(value) ? value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '') : value]);

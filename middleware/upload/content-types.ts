@@ -46,15 +46,46 @@ export function parseContentType(input: string): ContentType | undefined {
   return { essence, value };
 }
 
-/** True when the type's essence matches one of the allowed patterns. */
+/**
+ * Types a browser may run script from when it opens the object from the bucket's origin: markup (HTML, XHTML, SVG,
+ * any XML, which can carry XHTML or an XSLT stylesheet), script itself, and PDF (viewers run its JavaScript).
+ */
+const SCRIPT_CAPABLE_TYPES: ReadonlySet<string> = new Set([
+  'text/html',
+  'application/xhtml+xml',
+  'image/svg+xml',
+  'text/xml',
+  'application/xml',
+  'text/xsl',
+  'text/javascript',
+  'application/javascript',
+  'application/x-javascript',
+  'text/x-javascript',
+  'text/ecmascript',
+  'application/ecmascript',
+  'application/x-ecmascript',
+  'text/jscript',
+  'application/pdf',
+]);
+
+/** True for a type that can run script in a browser: the list above, and every `+xml` type (RFC 6839 suffix). */
+export function isScriptCapable(essence: string): boolean {
+  return SCRIPT_CAPABLE_TYPES.has(essence) || essence.endsWith('+xml');
+}
+
+/**
+ * True when the type's essence matches one of the allowed patterns. A script-capable type matches only an exact
+ * entry, never `image/*` or `*\/*`: admitting SVG must be a decision, not a side effect of allowing images.
+ */
 export function isContentTypeAllowed(contentType: ContentType, allowed: readonly ContentTypePattern[]): boolean {
   const [type, subtype] = contentType.essence.split('/');
+  if (isScriptCapable(contentType.essence)) return allowed.some((pattern) => pattern.type === type && pattern.subtype === subtype);
   return allowed.some(
     (pattern) => (pattern.type === '*' || pattern.type === type) && (pattern.subtype === '*' || pattern.subtype === subtype),
   );
 }
 
-/** The usual extension of common upload types, used when the filename has none. */
+/** The usual extension of common upload types: the key's extension comes from here, never from the client's filename. */
 const EXTENSIONS: Readonly<Record<string, string>> = {
   'image/jpeg': 'jpg',
   'image/png': 'png',
@@ -72,9 +103,18 @@ const EXTENSIONS: Readonly<Record<string, string>> = {
   'video/webm': 'webm',
   'video/quicktime': 'mov',
   'audio/mpeg': 'mp3',
+  'audio/wav': 'wav',
+  'audio/ogg': 'ogg',
+  'text/markdown': 'md',
+  'text/html': 'html',
+  'application/xhtml+xml': 'xhtml',
+  'text/xml': 'xml',
+  'application/xml': 'xml',
+  'text/javascript': 'js',
+  'application/javascript': 'js',
 };
 
-/** The default extension for a content type, or '' when none is known. */
+/** The extension for a content type, or '' when none is known (the key then has none). */
 export function extensionForContentType(essence: string): string {
   return EXTENSIONS[essence] ?? '';
 }

@@ -16,19 +16,6 @@ export function ownerPrefix(keyPrefix: string, owner: string): string {
   return `${keyPrefix}${digest}/`;
 }
 
-/**
- * A safe lower-case extension from an untrusted filename, without the dot; '' when it has none worth keeping.
- * Only the last path segment counts, so `../../etc/passwd` has none.
- */
-export function filenameExtension(filename: string | undefined): string {
-  if (!filename) return '';
-  const base = filename.split(/[\\/]/).pop() as string;
-  const dot = base.lastIndexOf('.');
-  if (dot <= 0 || dot === base.length - 1) return '';
-  const extension = base.slice(dot + 1).toLowerCase();
-  return /^[a-z0-9]{1,10}$/.test(extension) ? extension : '';
-}
-
 /** The default key: `<ownerPrefix><uuid>[.<extension>]`. */
 export function defaultObjectKey(prefix: string, uuid: string, extension: string): string {
   return extension ? `${prefix}${uuid}.${extension}` : `${prefix}${uuid}`;

@@ -1,6 +1,7 @@
 // All request input parsing: what a client asks to upload, the object or upload it names, part plans and numbers; throws typed errors.
 import { BadRequestError, FileTooLargeError, UnsupportedContentTypeError, type FieldError } from '../errors';
 import type { Configuration } from '../options';
+import { readChecksum } from './checksum';
 import { isContentTypeAllowed, parseContentType, type ContentType } from './content-types';
 import { partPlan, type PartPlan } from './parts';
 
@@ -12,6 +13,8 @@ export interface UploadRequest {
   size?: number;
   /** Base64 MD5 of the body, signed so that S3 refuses corrupted bytes. */
   contentMD5?: string;
+  /** Base64 digest of the body in the configured `checksum` algorithm (single PUT only; parts carry their own). */
+  checksum?: string;
 }
 
 /** Longest filename accepted; it only feeds the extension and Content-Disposition. */
@@ -59,10 +62,11 @@ export function checkMaxFileSize(size: number, config: Pick<Configuration, 'maxF
 
 /**
  * Checks an upload request. Shape problems come first, as one 400 listing every bad field;
- * then the type (415) and the size (413), so a client learns the most useful thing first. `size` may be left out
- * when `sizeOptional` (a presigned POST, whose policy bounds the size) or, on a GET, with `allowUnsizedUploads`.
+ * then the type (415) and the size (413), so a client learns the most useful thing first. `startsMultipart`: the
+ * request starts a multipart upload whatever its size (each part then carries its own checksum). `size` may be left
+ * out when `sizeOptional` (a presigned POST, whose policy bounds the size) or, on a GET, with `allowUnsizedUploads`.
  */
-export function readUploadRequest(source: unknown, fromQuery: boolean, config: Configuration, sizeOptional = false): UploadRequest {
+export function readUploadRequest(source: unknown, fromQuery: boolean, config: Configuration, startsMultipart = false, sizeOptional = false): UploadRequest {
   if (typeof source !== 'object' || source === null || Array.isArray(source)) {
     throw new BadRequestError('Send a JSON object: { "filename": "photo.jpg", "contentType": "image/jpeg", "size": 12345 } with Content-Type: application/json.');
   }
@@ -94,6 +98,10 @@ export function readUploadRequest(source: unknown, fromQuery: boolean, config: C
   const contentMD5 = readString(input, 'contentMD5', errors);
   if (contentMD5 !== undefined && !BASE64_MD5.test(contentMD5)) errors.push({ field: 'contentMD5', detail: 'contentMD5 must be the base64 MD5 digest of the file (24 characters)' });
 
+  // Only a size above the threshold (on POST) goes multipart, and then each part carries its own digest.
+  const multipart = startsMultipart || (!fromQuery && config.multipart !== false && size !== undefined && size > config.multipart.threshold);
+  const checksum = readChecksum(input, config.checksum, multipart, errors);
+
   if (errors.length > 0) throw invalidFields(errors);
   const checkedType = contentType as ContentType;
   if (!isContentTypeAllowed(checkedType, config.allowedContentTypes)) {
@@ -106,7 +114,7 @@ export function readUploadRequest(source: unknown, fromQuery: boolean, config: C
       errors: [{ field: 'size', detail: `size must be at least ${config.minFileSize}` }],
     });
   }
-  return { filename, contentType: checkedType, size, contentMD5 };
+  return { filename, contentType: checkedType, size, contentMD5, checksum };
 }
 
 /** An object, or a multipart upload of it, that a request names. */
@@ -183,11 +191,18 @@ export function readExpectation(source: Record<string, unknown>): UploadExpectat
   return { size: size as number | undefined, contentType: contentType as string | undefined };
 }
 
-/** How a single upload is sent: the request's `method` ("PUT" or "POST", any case), or the server's `uploadMethod`. */
-export function readUploadMethod(source: unknown, config: Pick<Configuration, 'uploadMethod'>): 'PUT' | 'POST' {
+/**
+ * How a single upload is sent: the request's `method` ("PUT" or "POST", any case), or the server's `uploadMethod`.
+ * With the `checksum` option a POST is a 400: a presigned POST is for clients that cannot declare the size, and a
+ * client that can digest the whole file can declare its size and PUT with the signed checksum header.
+ */
+export function readUploadMethod(source: unknown, config: Pick<Configuration, 'uploadMethod' | 'checksum'>): 'PUT' | 'POST' {
   const raw = typeof source === 'object' && source !== null ? (source as Record<string, unknown>).method : undefined;
   if (raw === undefined || raw === null || raw === '') return config.uploadMethod;
   const method = typeof raw === 'string' ? raw.toUpperCase() : raw;
   if (method !== 'PUT' && method !== 'POST') throw invalidFields([{ field: 'method', detail: 'method must be "PUT" or "POST"' }]);
+  if (method === 'POST' && config.checksum) {
+    throw invalidFields([{ field: 'method', detail: `this server signs a ${config.checksum} checksum into every upload (its checksum option), which a presigned POST does not carry; use method "PUT" with checksum` }]);
+  }
   return method;
 }

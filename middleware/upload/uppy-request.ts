@@ -22,6 +22,10 @@ export function readUppyRequest(source: unknown, config: Configuration): UppyOpe
   if (typeof source !== 'object' || source === null || Array.isArray(source)) {
     throw new BadRequestError('Send the request @uppy/aws-s3 asks to sign, as JSON: { "method": "PUT", "key": "...", "contentType": "image/png" }.');
   }
+  // Uppy computes no checksums: with the option on, its PutObject and parts could not carry the digest S3 must check.
+  if (config.checksum) {
+    throw new BadRequestError(`This server requires a ${config.checksum} checksum with every upload (its checksum option), which @uppy/aws-s3 does not send. Upload with express-direct-upload/client instead.`);
+  }
   const input = source as Record<string, unknown>;
   const method = input.method;
   if (typeof method !== 'string' || !METHODS.includes(method)) {
@@ -31,10 +35,10 @@ export function readUppyRequest(source: unknown, config: Configuration): UppyOpe
   const hasPartNumber = input.partNumber !== undefined && input.partNumber !== null;
 
   // New objects: Uppy's proposed `key` is ignored, the server names the object.
-  if (!hasUploadId && method === 'PUT') return { operation: 'PutObject', upload: readUploadRequest(input, false, config, true) };
+  if (!hasUploadId && method === 'PUT') return { operation: 'PutObject', upload: readUploadRequest(input, false, config, false, true) };
   if (!hasUploadId && method === 'POST') {
     multipartSettings(config);
-    return { operation: 'CreateMultipartUpload', upload: readUploadRequest(input, false, config) };
+    return { operation: 'CreateMultipartUpload', upload: readUploadRequest(input, false, config, true) };
   }
   if (!hasUploadId) {
     throw new BadRequestError(`${method} without an uploadId would ${method === 'DELETE' ? 'delete an object' : 'read an object'}; this route signs uploads only.`, {

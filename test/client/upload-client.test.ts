@@ -177,6 +177,16 @@ describe('upload client against the router and a local S3 (s3rver)', () => {
   });
 });
 
+describe('memoryResumeStore', () => {
+  it('clear() forgets every record, as a page does when its user signs out', async () => {
+    const store = memoryResumeStore();
+    for (const id of ['a', 'b']) await store.set(id, { fingerprint: id, key: `k-${id}`, uploadId: id, size: 1, partSize: 1, partCount: 1, contentType: 'image/png', createdAt: 0 });
+    expect(await store.list!()).toHaveLength(2);
+    await store.clear!();
+    expect({ list: await store.list!(), a: await store.get('a') }).toEqual({ list: [], a: undefined });
+  });
+});
+
 describe('backoffDelay', () => {
   it('doubles from the base on each retry, stops at the cap, and spreads by ±50% jitter', () => {
     const middle = () => 0.5;

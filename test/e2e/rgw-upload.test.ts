@@ -210,6 +210,69 @@ describeWithRgw('upload page in Chromium against a verifying S3 (Ceph RGW)', (rg
       await cdp.detach();
     });
 
+    /** What the page keeps in Web Storage under its own prefix. */
+    const pageStorage = (target: Page) =>
+      target.evaluate(() =>
+        [localStorage, sessionStorage].flatMap((storage) => Object.keys(storage).filter((name) => name.startsWith('express-direct-upload:')).map((name) => `${name}=${storage.getItem(name)}`)),
+      );
+
+    /** Signs in, starts a 16 MiB multipart upload, and reloads after its first part: a resume record (with the File) remains. */
+    async function interruptedUpload(target: Page, user: string, name: string): Promise<string> {
+      await openPage(target, origin);
+      await devSignIn(target, user);
+      const cdp = await browser.context.newCDPSession(target);
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 5, downloadThroughput: -1, uploadThroughput: 3.5 * MiB });
+      const firstPart = target.waitForResponse((res) => res.request().method() === 'PUT' && /[?&]partNumber=1(&|$)/.test(res.url()) && res.status() === 200, { timeout: 30_000 });
+      await pickFiles(target, [{ name, mimeType: 'image/jpeg', buffer: randomBytes(16 * MiB) }]);
+      await firstPart;
+      await target.reload();
+      await target.waitForSelector('body[data-ready="true"]');
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+      await target.getByRole('button', { name: `Resume upload of ${name}`, exact: true }).waitFor();
+      const [record] = await resumeRecords(target);
+      expect(record).toEqual(expect.objectContaining({ filename: name }));
+      return record.key;
+    }
+
+    it('signing out forgets the user\'s resume data: no record, no File, no page storage, the upload aborted in RGW, and no Resume offer for the next user', async () => {
+      const key = await interruptedUpload(page, 'rgw-gina', 'gina-private.jpg');
+      expect(await pageStorage(page)).toEqual(expect.arrayContaining([expect.stringMatching(/^express-direct-upload:dev-session=.*rgw-gina/), 'express-direct-upload:resume-owner=rgw-gina']));
+      const aborted = page.waitForResponse((res) => res.request().method() === 'DELETE' && res.url().includes('/uploads/multipart?'));
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.locator('#status', { hasText: 'Signed out.' }).waitFor();
+      expect((await aborted).status()).toBe(204);
+      expect(await resumeRecords(page)).toEqual([]);
+      expect(await pageStorage(page)).toEqual([]);
+      expect(await page.locator('#uploads > li').count()).toBe(0);
+      expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }))).Uploads ?? []).toEqual([]);
+
+      // The next person at this browser, after a reload too: nothing of gina's is offered.
+      await devSignIn(page, 'rgw-hank');
+      await page.reload();
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.locator('#account-name', { hasText: 'rgw-hank' }).waitFor();
+      expect(await page.getByRole('button', { name: /^Resume upload/ }).count()).toBe(0);
+      expect(await page.locator('#uploads > li').count()).toBe(0);
+    });
+
+    it('a user who closed the tab without signing out: the next user to sign in finds the resume store emptied', async () => {
+      await interruptedUpload(page, 'rgw-ivy', 'ivy-private.jpg');
+      // A new tab has a new sessionStorage, so no session: the next person signs in as themself.
+      await page.close();
+      page = await browser.context.newPage();
+      await openPage(page, origin);
+      expect(await resumeRecords(page)).toHaveLength(1);
+      await devSignIn(page, 'rgw-jack');
+      expect(await resumeRecords(page)).toEqual([]);
+      await page.reload();
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.locator('#account-name', { hasText: 'rgw-jack' }).waitFor();
+      expect(await page.getByRole('button', { name: /^Resume upload/ }).count()).toBe(0);
+      expect(await pageStorage(page)).toEqual(expect.arrayContaining(['express-direct-upload:resume-owner=rgw-jack']));
+    });
+
     it('retries a part whose PUT failed on the network, and still completes with the right bytes', async () => {
       let failed = 0;
       await page.route((url) => url.origin === rgw.endpoint && url.searchParams.get('partNumber') === '2', (route) => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { S3Client } from '@aws-sdk/client-s3';
 import { createApp, s3OriginFor } from '../../example-server/app';
-import { DEFAULT_PORT, EMBEDDED_AUDIENCE, loadSettings, StartupConfigError, type RealSettings } from '../../example-server/config';
+import { DEFAULT_PORT, EMBEDDED_AUDIENCE, isLoopbackHost, loadSettings, StartupConfigError, type EmbeddedSettings, type RealSettings } from '../../example-server/config';
 import { startDevIssuer, type DevIssuer } from '../../dev/issuer';
 import { startServer } from '../../example-server/server';
 
@@ -125,6 +125,30 @@ describe('loadSettings()', () => {
     expect(loadSettings({ ...REAL, NODE_ENV: 'production' }).mode).toBe('real');
   });
 
+  it.each(['0.0.0.0', '::', '192.168.1.20', '10.0.0.5', 'example.com', '[::]', '::ffff:10.0.0.1'])(
+    'refuses embedded mode on the non-loopback HOST=%s: its dev login would hand tokens to anyone who can reach it',
+    (host) => {
+      let error: unknown;
+      try {
+        loadSettings({ HOST: host });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(StartupConfigError);
+      expect((error as StartupConfigError).setting).toBe('HOST');
+      expect((error as Error).message).toContain(`HOST=${host} would let other machines reach the embedded development mode`);
+      // The fix, both ways.
+      expect((error as Error).message).toMatch(/set HOST=127\.0\.0\.1 \(the default\), localhost or ::1, or configure Auth0 and S3 to run the real mode/);
+    },
+  );
+
+  it('runs embedded mode on any loopback HOST, and real mode on any HOST', () => {
+    for (const host of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.0.0.2', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) {
+      expect({ host, loopback: isLoopbackHost(host), mode: loadSettings({ HOST: host }).mode }).toEqual({ host, loopback: true, mode: 'embedded' });
+    }
+    expect(loadSettings({ ...REAL, HOST: '0.0.0.0' })).toMatchObject({ mode: 'real', host: '0.0.0.0' });
+  });
+
   it.each([
     ['PORT=eighty', { PORT: 'eighty' }],
     ['PORT=70000', { PORT: '70000' }],
@@ -135,6 +159,15 @@ describe('loadSettings()', () => {
     ['trailing slash', { ALLOWED_ORIGINS: 'https://app.example.com/' }],
   ])('a malformed value is an error that names it: %s', (text, env) => {
     expect(() => loadSettings(env as NodeJS.ProcessEnv)).toThrow(text);
+  });
+});
+
+describe('embedded mode on a non-loopback HOST', () => {
+  it('startServer() refuses settings built by hand with HOST=0.0.0.0, before listening or starting anything', async () => {
+    const settings: EmbeddedSettings = { ...(loadSettings({ PORT: '0' }) as EmbeddedSettings), host: '0.0.0.0' };
+    const before = childProcesses();
+    await expect(startServer(settings)).rejects.toMatchObject({ name: 'StartupConfigError', setting: 'HOST', message: expect.stringContaining('HOST=0.0.0.0') });
+    expect(childProcesses()).toEqual(before);
   });
 });
 

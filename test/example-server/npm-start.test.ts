@@ -212,4 +212,19 @@ describe('npm start (embedded default)', () => {
       await new Promise((resolve) => blocker.close(resolve));
     }
   });
+
+  it('HOST=0.0.0.0 in embedded mode exits with 1 and one line naming HOST and the fix, having started nothing', async () => {
+    const started = start(process.execPath, ['-r', 'ts-node/register/transpile-only', 'example-server/main.ts'], { ...env, HOST: '0.0.0.0' });
+    running.push(started);
+    const seen: number[] = [];
+    const watcher = setInterval(() => seen.push(...descendants(started.child.pid!)), 50);
+    const code = await started.exited;
+    clearInterval(watcher);
+    expect(code).toBe(1);
+    expect(started.output()).toMatch(/^example-server: HOST=0\.0\.0\.0 would let other machines reach the embedded development mode/m);
+    expect(started.output()).toContain('set HOST=127.0.0.1 (the default), localhost or ::1, or configure Auth0 and S3 to run the real mode');
+    expect(started.output()).not.toMatch(/\n\s+at /);
+    expect(started.output()).not.toContain('Ready on');
+    expect(seen).toEqual([]);
+  });
 });

@@ -145,6 +145,31 @@ describe('multipart and verification routes (any S3)', () => {
     await expect(services.client.send(new HeadObjectCommand({ Bucket: services.bucket, Key: presigned.body.key }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
   });
 
+  it('POST /uploads/complete with a wrong size or type from the client is a 409, and the authorised object is kept', async () => {
+    const seen: string[] = [];
+    const app = services.app({ onUploaded: (object) => void seen.push(object.key) });
+    const api = apiFor(app, await services.token('auth0|erin'));
+    const body = randomBytes(500);
+    const presigned = await api('post', '/uploads', { filename: 'e.png', contentType: 'image/png', size: body.length });
+    const put = await fetch(presigned.body.url, { method: 'PUT', headers: presigned.body.headers, body: new Uint8Array(body) });
+    expect(put.status).toBe(200);
+    for (const claim of [{ size: 501 }, { contentType: 'image/jpeg' }]) {
+      const res = await api('post', '/uploads/complete', { key: presigned.body.key, ...claim });
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe('upload_mismatch');
+      expect(res.body.detail).toMatch(/expected.*kept/);
+    }
+    expect(seen).toEqual([]);
+    const head = await services.client.send(new HeadObjectCommand({ Bucket: services.bucket, Key: presigned.body.key }));
+    expect(head.ContentLength).toBe(500);
+    // The object is still there and still what was authorised: a complete with the right claims accepts it, with its stored ETag.
+    const done = await api('post', '/uploads/complete', { key: presigned.body.key, size: 500, contentType: 'image/png' });
+    expect(done.status).toBe(200);
+    expect(done.body.etag).toBe(head.ETag);
+    expect(done.body.etag).toBe(put.headers.get('etag'));
+    expect(seen).toEqual([presigned.body.key]);
+  });
+
   it('a failing S3 is a 503 on the routes that call it, and the presign routes keep working', async () => {
     const app = services.app({ s3: { endpoint: 'http://127.0.0.1:1', forcePathStyle: true, credentials: services.s3.credentials, maxAttempts: 1 } });
     const api = apiFor(app, await services.token());

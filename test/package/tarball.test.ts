@@ -72,10 +72,11 @@ describe('the tarball', () => {
   it('contains the build, the types, README, LICENSE and package.json, and nothing else', () => {
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
     expect(readFileSync(path.join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) 2026 express-direct-upload contributors/);
-    const outside = files.filter((f) => !['LICENSE', 'README.md', 'package.json'].includes(f) && !f.startsWith('dist/middleware/'));
+    const outside = files.filter((f) => !['LICENSE', 'README.md', 'package.json'].includes(f) && !f.startsWith('dist/middleware/') && !f.startsWith('dist/client/'));
     expect(outside).toEqual([]);
     // No TypeScript sources and no tests: only JavaScript and declarations.
-    expect(files.filter((f) => f.startsWith('dist/') && !/\.(js|mjs|d\.ts|d\.mts)$/.test(f))).toEqual([]);
+    // dist/client/package.json only says {"type":"module"}: the client is ESM inside a CommonJS package.
+    expect(files.filter((f) => f.startsWith('dist/') && !/\.(js|mjs|d\.ts|d\.mts)$/.test(f))).toEqual(['dist/client/package.json']);
   });
 
   it('has a file behind every path of the exports map, main and types', () => {
@@ -182,6 +183,56 @@ console.log(JSON.stringify({
     });
     expect(result.esmNames).toEqual(result.cjsNames);
     expect(result.esmNames).toEqual(expect.arrayContaining(['directUpload', 'DirectUploadOptionsError']));
+  });
+});
+
+describe('the client subpath', () => {
+  it('imports express-direct-upload/client as an ES module that needs nothing from the server side', () => {
+    writeFileSync(
+      path.join(project, 'client.mjs'),
+      `const client = await import('${NAME}/client');
+const upload = client.createUploadClient({ baseUrl: 'http://127.0.0.1:1', fetch: async () => { throw new Error('offline'); } });
+console.log(JSON.stringify({
+  createUploadClient: typeof client.createUploadClient,
+  upload: typeof upload.upload,
+  problemError: typeof client.UploadProblemError,
+  resolved: import.meta.resolve('${NAME}/client'),
+}));
+`,
+    );
+    expect(node('client.mjs')).toEqual({
+      createUploadClient: 'function',
+      upload: 'function',
+      problemError: 'function',
+      resolved: `file://${path.join(installed, 'dist/client/index.js')}`,
+    });
+  });
+
+  it('has types that resolve for bundlers and nodenext', () => {
+    const source = `import { createUploadClient, UploadProblemError } from '${NAME}/client';
+const client = createUploadClient({ baseUrl: 'https://app.example.com' });
+export async function send(file: Blob): Promise<string> {
+  try {
+    return (await client.upload(file, { filename: 'a.png' })).key;
+  } catch (err) {
+    if (err instanceof UploadProblemError) return err.code;
+    throw err;
+  }
+}
+// @ts-expect-error partConcurrency is a number
+createUploadClient({ partConcurrency: 'many' });
+`;
+    for (const [config, file, options] of [
+      ['tsconfig.client-bundler.json', 'client-bundler.ts', { module: 'esnext', moduleResolution: 'bundler' }],
+      ['tsconfig.client-nodenext.json', 'client-nodenext.mts', { module: 'nodenext', moduleResolution: 'nodenext' }],
+    ] as const) {
+      writeFileSync(path.join(project, file), source);
+      writeFileSync(
+        path.join(project, config),
+        JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: true, types: [], lib: ['ES2022', 'DOM'], ...options }, files: [file] }),
+      );
+      run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', config], project, 90_000);
+    }
   });
 });
 

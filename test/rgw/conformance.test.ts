@@ -246,9 +246,10 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
       expect((await upload('Content-Disposition changed to inline', 403, second.url, changed, bytes(file.size))).status).toBe(403);
     });
 
-    test('metadata (the metadata hook) travels signed in the URL and is stored', async () => {
+    test('metadata (the metadata hook) travels as signed headers and is stored', async () => {
       const { url, key, headers } = await presign(file, { metadata: () => ({ 'Card-Id': 'c-42', note: 'hello world' }) });
-      expect(new URL(url).searchParams.get('x-amz-meta-card-id')).toBe('c-42');
+      expect(new URL(url).searchParams.get('x-amz-meta-card-id')).toBeNull();
+      expect(headers['x-amz-meta-card-id']).toBe('c-42');
       expect((await upload('x-amz-meta-* from the metadata hook', 200, url, headers, bytes(file.size))).status).toBe(200);
       const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       expect(head.Metadata).toMatchObject({ 'card-id': 'c-42', note: 'hello world' });
@@ -315,19 +316,23 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
       for (const asked of ['text/plain;charset=utf-8', 'text/plain;charset=UTF-8']) {
         const presigned = await presign({ filename: 'note.txt', contentType: asked, size: 64 }, overrides);
         expect(presigned.headers['Content-Type']).toBe(asked);
-        expect((await upload(`Content-Type ${asked}, as asked and returned`, 200, presigned.url, { 'Content-Type': asked }, bytes(64))).status).toBe(200);
+        expect((await upload(`Content-Type ${asked}, as asked and returned`, 200, presigned.url, { ...presigned.headers, 'Content-Type': asked }, bytes(64))).status).toBe(200);
         expect((await client.send(new HeadObjectCommand({ Bucket: bucket, Key: presigned.key }))).ContentType).toBe(asked);
       }
       // Another spelling of the same type is another signed value: S3 refuses it.
       const other = await presign({ filename: 'note.txt', contentType: 'text/plain;charset=utf-8', size: 64 }, overrides);
-      expect((await upload('Content-Type respelled (text/plain; charset=utf-8)', 403, other.url, { 'Content-Type': 'text/plain; charset=utf-8' }, bytes(64))).status).toBe(403);
+      expect((await upload('Content-Type respelled (text/plain; charset=utf-8)', 403, other.url, { ...other.headers, 'Content-Type': 'text/plain; charset=utf-8' }, bytes(64))).status).toBe(403);
     });
 
-    test("GET /uploads (the AWS sample's Postman flow) returns a URL that uploads with just Content-Type", async () => {
+    test("GET /uploads (the AWS sample's Postman flow) returns a URL that uploads with Content-Type, x-amz-acl and If-None-Match", async () => {
       const query = new URLSearchParams({ contentType: 'image/png', filename: 'p.png', size: String(file.size) });
       const res = await route('GET', `/uploads?${query}`, undefined, { record: { case: 'sample flow: ask for a URL', expected: 200 } });
       expect(res.status).toBe(200);
-      expect((await upload('sample flow: PUT uploadURL with Content-Type only', 200, res.body.uploadURL, { 'Content-Type': 'image/png' }, bytes(file.size))).status).toBe(200);
+      expect(res.body.headers).toEqual({ 'Content-Type': 'image/png', 'x-amz-acl': 'private', 'If-None-Match': '*' });
+      const sample = { 'Content-Type': 'image/png', 'x-amz-acl': 'private', 'If-None-Match': '*' };
+      expect((await upload('sample flow: PUT uploadURL with the three headers returned', 200, res.body.uploadURL, sample, bytes(file.size))).status).toBe(200);
+      const again = await route('GET', `/uploads?${query}`);
+      expect((await upload("sample flow: PUT uploadURL with Content-Type only (the AWS sample's step)", 403, again.body.uploadURL, { 'Content-Type': 'image/png' }, bytes(file.size))).status).toBe(403);
     });
 
     test('allowUnsizedUploads: an unsized URL does not sign Content-Length, so S3 takes any size', async () => {

@@ -47,7 +47,9 @@ describeWithRgw('POST /uploads/uppy/sign against a verifying S3 (Ceph RGW)', (rg
     const file = bytes(777);
     expect((await post(file)).status).toBe(204);
     const object = await services.client.send(new GetObjectCommand({ Bucket: services.bucket, Key: res.body.key }));
-    expect(object.Metadata).toEqual({ source: 'uppy' });
+    // The metadata option signs a digest of what was signed, which complete checks.
+    expect(object.Metadata).toEqual({ source: 'uppy', 'declared-headers': res.body.fields['x-amz-meta-declared-headers'] });
+    expect(res.body.fields.acl).toBe('private');
     expect(sha256(await object.Body!.transformToByteArray())).toBe(sha256(file));
   });
 
@@ -56,7 +58,13 @@ describeWithRgw('POST /uploads/uppy/sign against a verifying S3 (Ceph RGW)', (rg
     const created = await sign({ method: 'POST', key: 'proposed-by-uppy', contentType: 'image/jpeg', filename: 'big.jpg', size: file.length });
     expect(created.status).toBe(200);
     const { key, headers } = created.body as { key: string; url: string; headers: Record<string, string> };
-    expect(headers).toEqual({ 'Content-Type': 'image/jpeg', 'x-amz-meta-source': 'uppy', 'x-amz-meta-declared-size': String(file.length) });
+    expect(headers).toEqual({
+      'Content-Type': 'image/jpeg',
+      'x-amz-acl': 'private',
+      'x-amz-meta-source': 'uppy',
+      'x-amz-meta-declared-headers': expect.stringMatching(/^[\w-]{43}$/),
+      'x-amz-meta-declared-size': String(file.length),
+    });
     // Uppy sends the file's type as Content-Type; another one breaks the signature.
     expect((await fetch(created.body.url, { method: 'POST', headers: { 'Content-Type': 'text/html' } })).status).toBe(403);
     const init = await fetch(created.body.url, { method: 'POST', headers });
@@ -81,11 +89,16 @@ describeWithRgw('POST /uploads/uppy/sign against a verifying S3 (Ceph RGW)', (rg
     expect((await listed.text()).match(/<PartNumber>/g)).toHaveLength(3);
 
     const completeXml = `<CompleteMultipartUpload>${etags.map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${etag}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
-    const completed = await fetch((await sign({ method: 'POST', key, uploadId })).body.url, { method: 'POST', headers: { 'Content-Type': 'application/xml' }, body: completeXml });
+    const completeSigned = await sign({ method: 'POST', key, uploadId });
+    // Signed like our own multipart complete: it only creates. Uppy sends the headers; leaving them out breaks the signature.
+    expect(completeSigned.body.headers).toEqual({ 'If-None-Match': '*' });
+    const unconditional = await fetch(completeSigned.body.url, { method: 'POST', headers: { 'Content-Type': 'application/xml' }, body: completeXml });
+    expect(unconditional.status).toBe(403);
+    const completed = await fetch(completeSigned.body.url, { method: 'POST', headers: { ...completeSigned.body.headers, 'Content-Type': 'application/xml' }, body: completeXml });
     expect(completed.status).toBe(200);
 
     const head = await services.client.send(new HeadObjectCommand({ Bucket: services.bucket, Key: key }));
-    expect(head).toMatchObject({ ContentType: 'image/jpeg', ContentLength: file.length, Metadata: { source: 'uppy', 'declared-size': String(file.length) } });
+    expect(head).toMatchObject({ ContentType: 'image/jpeg', ContentLength: file.length, Metadata: { source: 'uppy', 'declared-size': String(file.length), 'declared-headers': headers['x-amz-meta-declared-headers'] } });
     const verified = await request(app).post('/uploads/complete').set('Authorization', `Bearer ${alice}`).send({ key });
     expect(verified.status).toBe(200);
     expect(verified.body).toMatchObject({ key, size: file.length, contentType: 'image/jpeg' });

@@ -50,8 +50,9 @@ export function referencePresigner(client: S3Client, target: ReferenceTarget): (
       query: { ...input.query },
       headers: { ...input.headers, host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
     });
-    // x-amz-acl stays a header, as Presigner keeps it (Ceph RGW ignores a canned ACL in the query string).
-    const signed = await signer.presign(request, { expiresIn: input.expiresIn, signingDate: input.signingDate, unhoistableHeaders: new Set(['x-amz-acl']) });
+    // Every x-amz-* header stays a header, as Presigner keeps them (a query-string value can be added to by a header).
+    const unhoistableHeaders = new Set(Object.keys(input.headers ?? {}).map((name) => name.toLowerCase()).filter((name) => name.startsWith('x-amz-')));
+    const signed = await signer.presign(request, { expiresIn: input.expiresIn, signingDate: input.signingDate, unhoistableHeaders });
     const query = Object.entries(signed.query ?? {})
       .map(([name, value]) => `${strictEncode(name)}=${strictEncode(String(value))}`)
       .join('&');

@@ -73,6 +73,24 @@ describe('validateDeploymentConfig', () => {
     });
   });
 
+  it('turns quarantine on with quarantinePrefix (1 day by default), from the file or QUARANTINE_PREFIX / QUARANTINE_EXPIRATION_DAYS', () => {
+    expect(validateDeploymentConfig({ quarantinePrefix: 'incoming/' })).toMatchObject({ quarantinePrefix: 'incoming/', quarantineExpirationDays: 1 });
+    expect(validateDeploymentConfig({})).not.toHaveProperty('quarantinePrefix');
+    const config = loadDeploymentConfig({ file: writeConfig('quarantine.json', {}), env: { QUARANTINE_PREFIX: 'scan/', QUARANTINE_EXPIRATION_DAYS: '4' } });
+    expect(config).toMatchObject({ quarantinePrefix: 'scan/', quarantineExpirationDays: 4 });
+  });
+
+  it.each([
+    ['a prefix holding keyPrefix', { keyPrefix: 'incoming/uploads/', quarantinePrefix: 'incoming/' }, /expiration rule would delete released uploads/],
+    ['no trailing slash', { quarantinePrefix: 'incoming' }, /must end with "\/"/],
+    ['an empty prefix', { quarantinePrefix: '' }, /must not be empty/],
+    ['a wildcard', { quarantinePrefix: 'in*/' }, /letters, digits/],
+    ['zero days', { quarantinePrefix: 'incoming/', quarantineExpirationDays: 0 }, /positive whole number/],
+    ['days without a prefix', { quarantineExpirationDays: 2 }, /quarantinePrefix is not/],
+  ])('refuses quarantine settings with %s', (_name, input, message) => {
+    expect(() => validateDeploymentConfig(input)).toThrow(message);
+  });
+
   it('accepts "*" only together with allowAnyOrigin', () => {
     expect(validateDeploymentConfig({ allowedOrigins: ['*'], allowAnyOrigin: true }).allowedOrigins).toEqual(['*']);
   });
