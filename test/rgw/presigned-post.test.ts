@@ -142,6 +142,84 @@ describeWithRgw('presigned POST against a verifying S3 (Ceph RGW)', (rgw) => {
     expect(sha256(new Uint8Array(await anonymous.arrayBuffer()))).toBe(sha256(file));
   });
 
+  it('carries main\'s stored-object rules: x-amz-acl private pinned, metadata with its digest, extension from the type; complete accepts it', async () => {
+    const overrides: Partial<DirectUploadOptions> = { metadata: () => ({ album: 'autumn' }) };
+    const file = bytes(640, 5);
+    // The filename says .html; the key's extension comes from the type S3 enforces.
+    const answer = (await authorise({ filename: 'page.html', contentType: 'image/png', size: file.length }, overrides)).body as PostAnswer;
+    expect(answer.key).toMatch(/\.png$/);
+    expect(answer.fields).toMatchObject({ acl: 'private', 'x-amz-meta-album': 'autumn', 'x-amz-meta-declared-headers': expect.stringMatching(/^[\w-]{43}$/) });
+    const conditions = JSON.parse(Buffer.from(answer.fields.Policy, 'base64').toString('utf8')).conditions;
+    expect(conditions).toContainEqual({ acl: 'private' });
+    expect(conditions).toContainEqual({ 'x-amz-meta-declared-headers': answer.fields['x-amz-meta-declared-headers'] });
+    // A URL holder cannot make the object public, nor drop the digest complete checks.
+    expect((await postForm(answer, file, 'image/png', { acl: 'public-read' })).status).toBe(403);
+    const withoutDigest = Object.fromEntries(Object.entries(answer.fields).filter(([name]) => name !== 'x-amz-meta-declared-headers'));
+    expect((await postForm({ url: answer.url, fields: withoutDigest }, file, 'image/png')).status).toBe(403);
+
+    expect((await postForm(answer, file, 'image/png')).status).toBe(204);
+    const complete = await request(services.app(overrides)).post('/uploads/complete').set('Authorization', `Bearer ${token}`).send({ key: answer.key, size: file.length });
+    expect(complete.status).toBe(200);
+    const anonymous = await fetch(`${rgw.endpoint}/${services.bucket}/${answer.key}`);
+    expect(anonymous.status).toBe(403);
+  });
+
+  it('a script-capable type (listed exactly) is pinned as an attachment; complete keeps it only if S3 stored it so', async () => {
+    const overrides: Partial<DirectUploadOptions> = { allowedContentTypes: ['image/png', 'image/svg+xml'] };
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>');
+    const answer = (await authorise({ filename: 'logo.svg', contentType: 'image/svg+xml', size: svg.length }, overrides)).body as PostAnswer;
+    expect(answer.key).toMatch(/\.svg$/);
+    expect(answer.fields['Content-Disposition']).toBe('attachment');
+    expect((await postForm(answer, svg, 'image/svg+xml', { 'Content-Disposition': 'inline' })).status).toBe(403);
+    expect((await postForm(answer, svg, 'image/svg+xml')).status).toBe(204);
+
+    const storedDisposition = (await stored(answer.key)).head.ContentDisposition;
+    const complete = await request(services.app(overrides)).post('/uploads/complete').set('Authorization', `Bearer ${token}`).send({ key: answer.key });
+    if (storedDisposition === 'attachment') {
+      // AWS stores the form's Content-Disposition.
+      expect(complete.status).toBe(200);
+    } else {
+      // Ceph RGW 16 does not store it: complete refuses the object and deletes it, so an inline SVG is never served.
+      expect(complete.body).toMatchObject({ status: 409, code: 'upload_mismatch', detail: expect.stringContaining('attachment') });
+      await expect(services.client.send(new HeadObjectCommand({ Bucket: services.bucket, Key: answer.key }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    }
+  });
+
+  it('quarantine: the policy names the incoming key, and complete releases the object to its final key', async () => {
+    const overrides: Partial<DirectUploadOptions> = { quarantine: true };
+    const file = bytes(222, 9);
+    const answer = (await authorise({ contentType: 'image/png', size: file.length }, overrides)).body as PostAnswer;
+    expect(answer.key).toMatch(/^incoming\/uploads\/[0-9a-f]{32}\/[0-9a-f-]{36}\.png$/);
+    expect(answer.fields.key).toBe(answer.key);
+    const finalKey = answer.key.slice('incoming/'.length);
+    expect((await postForm(answer, file, 'image/png', { key: finalKey })).status).toBe(403);
+    expect((await postForm(answer, file, 'image/png')).status).toBe(204);
+
+    const complete = await request(services.app(overrides)).post('/uploads/complete').set('Authorization', `Bearer ${token}`).send({ key: answer.key });
+    expect(complete.status).toBe(200);
+    expect(complete.body).toMatchObject({ key: finalKey, size: file.length });
+    expect(sha256((await stored(finalKey)).bytes)).toBe(sha256(file));
+    await expect(services.client.send(new HeadObjectCommand({ Bucket: services.bucket, Key: answer.key }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+  });
+
+  it('no If-None-Match in a form: until the policy expires, posting the form again replaces the object (documented)', async () => {
+    const first = bytes(90, 1);
+    const second = bytes(90, 2);
+    const answer = (await authorise({ contentType: 'image/png', size: first.length })).body as PostAnswer;
+    expect((await postForm(answer, first, 'image/png')).status).toBe(204);
+    expect((await request(services.app()).post('/uploads/complete').set('Authorization', `Bearer ${token}`).send({ key: answer.key })).status).toBe(200);
+    // Same size and type, so the policy allows it: what bounds this is the policy's expiry (README, "Overwriting").
+    expect((await postForm(answer, second, 'image/png')).status).toBe(204);
+    expect(sha256((await stored(answer.key)).bytes)).toBe(sha256(second));
+  });
+
+  it('the checksum option: method POST is a 400 naming method, and uploadMethod POST with checksum refuses to start', async () => {
+    const res = await authorise({ contentType: 'image/png', size: 5, checksum: 'A'.repeat(43) + '=' }, { checksum: 'SHA256' });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ errors: [{ field: 'method', detail: expect.stringContaining('checksum') }] });
+    expect(() => services.app({ uploadMethod: 'POST', checksum: 'SHA256' })).toThrow(/uploadMethod "POST" cannot carry the checksum/);
+  });
+
   it('the route refuses what it cannot sign: an unknown method (400), contentMD5 with POST (400), a disallowed type (415), too large (413)', async () => {
     expect((await authorise({ method: 'PATCH', contentType: 'image/png', size: 5 })).body).toMatchObject({ status: 400, errors: [{ field: 'method' }] });
     expect((await authorise({ contentType: 'image/png', size: 5, contentMD5: 'XUFAKrxLKna5cZ2REBfFkg==' })).body).toMatchObject({ status: 400, errors: [{ field: 'contentMD5' }] });

@@ -115,6 +115,42 @@ describeWithRgw('POST /uploads/uppy/sign against a verifying S3 (Ceph RGW)', (rg
     expect((await fetch((await sign({ method: 'GET', key, uploadId })).body.url)).status).toBe(404);
   });
 
+  it('with quarantine: new objects are signed under incoming/, and /uploads/complete releases what the browser completed', async () => {
+    const quarantined = services.app({ maxFileSize: 20 * MiB, multipart: { threshold: 5 * MiB, partSize: 5 * MiB }, quarantine: true });
+    const signQ = (body: Record<string, unknown>) => request(quarantined).post('/uploads/uppy/sign').set('Authorization', `Bearer ${alice}`).send(body);
+    const put = await signQ({ method: 'PUT', key: 'x', contentType: 'image/png', size: 10 });
+    expect(put.body.key).toMatch(/^incoming\/uploads\//);
+    expect(put.body.fields.key).toBe(put.body.key);
+
+    const file = randomBytes(6 * MiB);
+    const created = await signQ({ method: 'POST', key: 'x', contentType: 'image/png', size: file.length });
+    const key = created.body.key as string;
+    expect(key).toMatch(/^incoming\/uploads\//);
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await (await fetch(created.body.url, { method: 'POST', headers: created.body.headers })).text())![1];
+    const etags: string[] = [];
+    for (const [partNumber, start, end] of [[1, 0, 5 * MiB], [2, 5 * MiB, file.length]]) {
+      const part = await fetch((await signQ({ method: 'PUT', key, uploadId, partNumber, size: file.length })).body.url, { method: 'PUT', body: new Uint8Array(file.subarray(start, end)) });
+      etags.push(part.headers.get('etag')!);
+    }
+    const signed = await signQ({ method: 'POST', key, uploadId });
+    const xml = `<CompleteMultipartUpload>${etags.map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${etag}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
+    expect((await fetch(signed.body.url, { method: 'POST', headers: { ...signed.body.headers, 'Content-Type': 'application/xml' }, body: xml })).status).toBe(200);
+    const released = await request(quarantined).post('/uploads/complete').set('Authorization', `Bearer ${alice}`).send({ key });
+    expect(released.status).toBe(200);
+    expect(released.body).toMatchObject({ key: key.slice('incoming/'.length), size: file.length });
+    const object = await services.client.send(new GetObjectCommand({ Bucket: services.bucket, Key: released.body.key }));
+    expect(sha256(await object.Body!.transformToByteArray())).toBe(sha256(file));
+  });
+
+  it('with the checksum option every request is a 400: Uppy sends no checksums', async () => {
+    const withChecksum = services.app({ checksum: 'SHA256' });
+    for (const body of [{ method: 'PUT', key: 'x', contentType: 'image/png', size: 10 }, { method: 'POST', key: 'x', contentType: 'image/png', size: 6 * MiB }]) {
+      const res = await request(withChecksum).post('/uploads/uppy/sign').set('Authorization', `Bearer ${alice}`).send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.detail).toMatch(/checksum.*@uppy\/aws-s3 does not send/);
+    }
+  });
+
   it('keeps our rules: another user\'s key 403, type 415, size 413, part outside the plan 400, object reads and deletes 400', async () => {
     const created = await sign({ method: 'POST', key: 'x', contentType: 'image/png', size: 6 * MiB });
     const { key } = created.body;
