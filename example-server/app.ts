@@ -13,6 +13,7 @@ import { Presigner } from '../middleware/s3/presigner';
 import { isDevIssuer, type DevIssuer } from '../dev/issuer';
 import { s3ClientConfig, type S3Connection } from '../dev/s3-connection';
 import { serveClientModules } from './client-module';
+import { serveUppyBundle } from './uppy-bundle';
 import type { UploadPolicySettings } from './config';
 import { fromExpressError, RouteNotFoundError } from './http-errors';
 
@@ -53,6 +54,8 @@ export interface PageConfig {
   maxFileSize: number;
   allowedContentTypes: string[];
   partConcurrency: number;
+  /** The server's multipart settings, so an Uppy page cuts parts as the server plans them (`getChunkSize`); false when off. */
+  multipart: { threshold: number; partSize: number } | false;
 }
 
 export const DEFAULT_PUBLIC_DIR = path.resolve(__dirname, '..', 'public');
@@ -137,6 +140,7 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
     maxFileSize: effective.maxFileSize,
     allowedContentTypes: effective.allowedContentTypes.map((p) => `${p.type}/${p.subtype}`),
     partConcurrency: options.partConcurrency ?? DEFAULT_PART_CONCURRENCY,
+    multipart: effective.multipart ? { threshold: effective.multipart.threshold, partSize: effective.multipart.partSize } : false,
   };
 
   const app = express();
@@ -180,6 +184,8 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
   app.use(express.static(options.publicDir ?? DEFAULT_PUBLIC_DIR));
   // The page imports express-direct-upload/client from here (same origin, so the CSP's script-src 'self' allows it).
   app.use('/client', serveClientModules());
+  // The Uppy example page (/uppy.html) loads Uppy's own packages from here, bundled from node_modules.
+  app.use('/vendor/uppy', serveUppyBundle());
   if (identity.kind === 'auth0') {
     // The SPA SDK's browser bundle, straight from node_modules: no build step and no CDN.
     const sdkDir = path.join(path.dirname(require.resolve('@auth0/auth0-spa-js')), '..');

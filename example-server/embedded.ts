@@ -5,7 +5,7 @@ import { startDevIssuer, type DevIssuer } from '../dev/issuer';
 import { startLocalS3 } from '../dev/local-s3';
 import { rgwAvailability, startRgw } from '../dev/rgw';
 import { s3Client, type LocalS3Connection } from '../dev/s3-connection';
-import { uploadCorsRule, type UploadCorsRule } from '../terraform/cors';
+import { uploadCorsRule, uppyCorsOptions, type UploadCorsRule } from '../terraform/cors';
 import type { EmbeddedSettings, LocalS3Kind } from './config';
 import { EMBEDDED_AUDIENCE, SERVER_ENV, StartupConfigError } from './config';
 
@@ -80,7 +80,8 @@ async function startRgwS3(settings: EmbeddedSettings, cors: UploadCorsRule): Pro
  */
 export async function startEmbedded(settings: EmbeddedSettings, pageOrigins: string[]): Promise<Embedded> {
   // The Terraform stack's own CORS rule, so a header the page sends but the real bucket would refuse fails here too.
-  const cors = uploadCorsRule({ ...settings.deployment, allowedOrigins: pageOrigins });
+  // Widened as the Uppy page (/uppy.html) needs: the browser also POSTs forms and runs multipart calls itself.
+  const cors = uploadCorsRule({ ...settings.deployment, allowedOrigins: pageOrigins }, uppyCorsOptions(settings.deployment));
   const [s3, issuer] = await Promise.allSettled([
     settings.localS3 === 'rgw' ? startRgwS3(settings, cors) : startS3rver(settings, cors),
     startDevIssuer({ audience: EMBEDDED_AUDIENCE, port: settings.devIssuerPort, host: '127.0.0.1', keyFile: embeddedPaths(settings.dataDir).issuerKey }),

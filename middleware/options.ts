@@ -125,6 +125,12 @@ export interface DirectUploadOptions {
    * up to 5 GiB: only turn this on for trusted callers. It defaults to false.
    */
   allowUnsizedUploads?: boolean;
+  /**
+   * How single uploads are sent when the request does not choose (`method` in `POST /uploads` or `GET /uploads`):
+   * `'PUT'` answers a presigned PUT; `'POST'` answers a presigned POST form whose policy pins the key, the stored
+   * fields and the size (`content-length-range`). `'POST'` cannot be combined with `checksum`. It defaults to `'PUT'`.
+   */
+  uploadMethod?: 'PUT' | 'POST';
   /** Route path of the presign routes. It defaults to `/uploads`. */
   path?: string;
   /** Multipart uploads for large files; `false` turns them off. */
@@ -208,6 +214,7 @@ export interface Configuration {
   contentDisposition: boolean;
   acl?: 'public-read';
   allowUnsizedUploads: boolean;
+  uploadMethod: 'PUT' | 'POST';
   path: string;
   multipart: Required<MultipartOptions> | false;
   files: Required<FilesOptions>;
@@ -314,7 +321,7 @@ function parseS3(s3: DirectUploadOptions['s3'], region: string | undefined, time
 /** Every option of directUpload(); anything else is a mistake worth naming. */
 const OPTION_NAMES = [
   'bucket', 'region', 's3', 'auth', 'authTimeout', 's3Timeouts', 'bodyTimeout', 'requiredScopes', 'owner', 'allowedContentTypes', 'maxFileSize', 'minFileSize',
-  'expiresIn', 'keyPrefix', 'key', 'metadata', 'contentDisposition', 'acl', 'allowUnsizedUploads', 'path',
+  'expiresIn', 'keyPrefix', 'key', 'metadata', 'contentDisposition', 'acl', 'allowUnsizedUploads', 'uploadMethod', 'path',
   'multipart', 'deleteRejectedUploads', 'onUploaded', 'clock', 'onError', 'checksum', 'quarantine', 'files',
 ] as const satisfies ReadonlyArray<keyof DirectUploadOptions>;
 const FILES_OPTION_NAMES = ['download', 'list', 'delete', 'downloadExpiresIn'] as const satisfies ReadonlyArray<keyof FilesOptions>;
@@ -447,10 +454,18 @@ export function parseOptions(options: DirectUploadOptions, env: NodeJS.ProcessEn
     fail('maxFileSize', `maxFileSize ${maxFileSize} is above 5 GiB, the most one PUT can carry. Lower it or enable multipart.`);
   }
 
+  if (o.uploadMethod !== undefined && o.uploadMethod !== 'PUT' && o.uploadMethod !== 'POST') {
+    fail('uploadMethod', `"${String(o.uploadMethod)}" is not a valid uploadMethod. Use "PUT" or "POST".`);
+  }
+
   if (o.checksum !== undefined && !CHECKSUM_ALGORITHMS.includes(o.checksum)) {
     const upper = String(o.checksum).toUpperCase().replace(/[^A-Z0-9]/g, '');
     const meant = CHECKSUM_ALGORITHMS.find((name) => name === upper);
     fail('checksum', `${JSON.stringify(o.checksum)} is not a supported checksum. ${meant ? `Did you mean "${meant}"?` : `Use ${CHECKSUM_ALGORITHMS.map((a) => `"${a}"`).join(' or ')}, or leave it out.`}`);
+  }
+
+  if (o.uploadMethod === 'POST' && o.checksum !== undefined) {
+    fail('uploadMethod', 'uploadMethod "POST" cannot carry the checksum the checksum option signs into every upload: a presigned POST has no signed checksum. Leave uploadMethod out (PUT), or the checksum option.');
   }
 
   const quarantine = parseQuarantine(o.quarantine, keyPrefix, maxFileSize);
@@ -480,6 +495,7 @@ export function parseOptions(options: DirectUploadOptions, env: NodeJS.ProcessEn
     contentDisposition: o.contentDisposition ?? false,
     acl: o.acl,
     allowUnsizedUploads: o.allowUnsizedUploads ?? false,
+    uploadMethod: o.uploadMethod ?? 'PUT',
     path,
     multipart,
     files,

@@ -39,7 +39,16 @@ export interface UploadCorsRule {
   maxAgeSeconds: number;
 }
 
+/** Methods a browser may use on the bucket: the rule never allows anything else. */
+const KNOWN_METHODS = ['PUT', 'POST', 'GET', 'HEAD', 'DELETE'];
+
 export interface UploadCorsOptions {
+  /**
+   * CORS allowed methods. Add `POST` for presigned POST uploads (`uploadMethod: 'POST'`), and `POST`, `GET`, `DELETE` for
+   * Uppy's signRequest mode, where the browser itself creates, lists, completes and aborts multipart uploads
+   * (docs/uppy.md). It defaults to `PUT`, plus `GET` and `HEAD` with public-read.
+   */
+  readonly allowedMethods?: readonly string[];
   /** CORS allowed request headers. It defaults to {@link DEFAULT_ALLOWED_HEADERS}. */
   readonly allowedHeaders?: readonly string[];
   /** CORS preflight cache time in seconds. It defaults to 3000. */
@@ -48,19 +57,31 @@ export interface UploadCorsOptions {
 
 /**
  * The CORS rule for a validated config.
- * Browsers only PUT: a single upload and each multipart part are presigned PUTs. Create, Complete, Abort and
- * ListParts are made by the server, which CORS does not apply to. GET/HEAD are added only for public-read objects,
+ * By default browsers only PUT: a single upload and each multipart part are presigned PUTs. Create, Complete, Abort and
+ * ListParts are made by the server, which CORS does not apply to (Uppy's mode changes that: {@link uppyCorsOptions}). GET/HEAD are added only for public-read objects,
  * so pages on the allowed origins can fetch() a preview; <img src> needs no CORS at all.
  */
 export function uploadCorsRule(config: DeploymentConfig, options: UploadCorsOptions = {}): UploadCorsRule {
   return {
     id: 'direct-upload',
     allowedOrigins: [...config.allowedOrigins],
-    allowedMethods: config.publicRead ? ['PUT', 'GET', 'HEAD'] : ['PUT'],
+    allowedMethods: [...checkAllowedMethods(options.allowedMethods ?? (config.publicRead ? ['PUT', 'GET', 'HEAD'] : ['PUT']))],
     allowedHeaders: [...checkAllowedHeaders(options.allowedHeaders ?? DEFAULT_ALLOWED_HEADERS)],
     // Multipart clients read each part's ETag, which JavaScript can see only if it is exposed.
     exposeHeaders: ['ETag'],
     maxAgeSeconds: checkMaxAge(options.corsMaxAgeSeconds ?? DEFAULT_CORS_MAX_AGE_SECONDS),
+  };
+}
+
+/**
+ * The rule's options for Uppy's signRequest mode (docs/uppy.md): the browser also sends the POST form, creates,
+ * lists, completes and aborts multipart uploads. {@link DEFAULT_ALLOWED_HEADERS} already lists the signed `x-amz-acl`,
+ * `If-None-Match` and `x-amz-meta-*` headers its CreateMultipartUpload and CompleteMultipartUpload send.
+ */
+export function uppyCorsOptions(config: Pick<DeploymentConfig, 'publicRead'>): UploadCorsOptions {
+  return {
+    allowedMethods: config.publicRead ? ['PUT', 'POST', 'GET', 'HEAD', 'DELETE'] : ['PUT', 'POST', 'GET', 'DELETE'],
+    allowedHeaders: [...DEFAULT_ALLOWED_HEADERS],
   };
 }
 
@@ -95,6 +116,13 @@ function checkAllowedHeaders(value: readonly string[]): readonly string[] {
       'allowedHeaders',
       'Invalid allowedHeaders: it must include "Content-Type", which every presigned PUT from this middleware sends.',
     );
+  }
+  return value;
+}
+
+function checkAllowedMethods(value: readonly string[]): readonly string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.some((m) => !KNOWN_METHODS.includes(m))) {
+    throw new DeploymentConfigError('allowedMethods', `Invalid allowedMethods ${JSON.stringify(value)}: list methods from ${KNOWN_METHODS.join(', ')}, e.g. ["PUT", "POST"].`);
   }
   return value;
 }

@@ -2,6 +2,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Configuration } from '../options';
 import type { BucketClient } from '../s3/bucket';
+import type { PostPolicySigner } from '../s3/post-policy';
 import type { UrlSigner } from '../s3/presigner';
 import type { Caller } from '../upload/caller';
 
@@ -9,6 +10,8 @@ import type { Caller } from '../upload/caller';
 export interface RouterDependencies {
   /** Signs URLs locally; no network. */
   presigner: UrlSigner;
+  /** Signs POST policies locally; no network. */
+  postPolicy: PostPolicySigner;
   /** The server's own S3 calls: multipart bookkeeping and verification. */
   bucket: BucketClient;
   /** Runs before every route: authentication and scope checks. */
@@ -19,6 +22,7 @@ export interface RouterDependencies {
 export interface RouteContext {
   config: Configuration;
   presigner: UrlSigner;
+  postPolicy: PostPolicySigner;
   bucket: BucketClient;
   /** The caller of a request; a 401 when `owner` names nobody. */
   callerOf: (req: Request) => Caller;

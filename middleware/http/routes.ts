@@ -10,6 +10,7 @@ import { jsonBodyParser } from './json';
 import { abortMultipart, listParts, signParts, startMultipartUpload } from './multipart';
 import { problemHandler } from './problem';
 import { authoriseUpload, presignPutFromQuery } from './single-put';
+import { signUppyRequest } from './uppy';
 
 export type { RouterDependencies } from './context';
 
@@ -25,7 +26,7 @@ function methodNotAllowed(allow: string): RequestHandler {
  * signer, bucket and verifier; tests pass fakes through the same seam.
  */
 export function createRouter(config: Configuration, deps: RouterDependencies): Router {
-  const ctx: RouteContext = { config, presigner: deps.presigner, bucket: deps.bucket, callerOf: callerResolver(config) };
+  const ctx: RouteContext = { config, presigner: deps.presigner, postPolicy: deps.postPolicy, bucket: deps.bucket, callerOf: callerResolver(config) };
   const router = express.Router();
   const auth = deps.authenticate;
   const json = jsonBodyParser(config.bodyTimeout);
@@ -37,6 +38,8 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
   router.all(base, methodNotAllowed('GET, POST'));
   router.post(`${under}/complete`, ...auth, json, completeUpload(ctx));
   router.all(`${under}/complete`, methodNotAllowed('POST'));
+  router.post(`${under}/uppy/sign`, ...auth, json, signUppyRequest(ctx));
+  router.all(`${under}/uppy/sign`, methodNotAllowed('POST'));
   if (config.multipart) {
     router.post(`${under}/multipart`, ...auth, json, startMultipartUpload(ctx));
     router.delete(`${under}/multipart`, ...auth, abortMultipart(ctx));

@@ -5,10 +5,11 @@ import { checksumSpec } from '../upload/checksum';
 import { keyContext, objectHeaders, objectKey } from '../upload/object';
 import { landingKey } from '../upload/quarantine';
 import { MAX_SINGLE_PUT_SIZE } from '../upload/parts';
-import { readUploadRequest, type UploadRequest } from '../upload/request';
+import { readUploadMethod, readUploadRequest, type UploadRequest } from '../upload/request';
 import { asyncHandler, expiresAt, type RouteContext } from './context';
 import { requireJson, sendJson } from './json';
 import { startMultipart } from './multipart';
+import { presignPost } from './presigned-post';
 
 /** Body of a successful single-PUT presign. */
 export interface PutUploadResponse {
@@ -60,21 +61,25 @@ export async function presignPut(ctx: RouteContext, req: Request, upload: Upload
 
 /**
  * GET /uploads?contentType=image/jpeg&filename=photo.jpg&size=12345
- * Query: `contentType` (optional when exactly one type is allowed), `filename`?, `size` (optional with `allowUnsizedUploads`).
- * 200 `{ method: 'PUT', url, uploadURL, key, headers, size?, expiresAt }`: always one PUT, never multipart (413 over 5 GiB).
+ * Query: `contentType` (optional when exactly one type is allowed), `filename`?, `size` (optional with `allowUnsizedUploads`), `method`?.
+ * 200 `{ method: 'PUT', url, uploadURL, key, headers, size?, expiresAt }`: always one PUT, never multipart (413 over 5 GiB);
+ * with `method=POST` (or `uploadMethod: 'POST'`) `{ method: 'POST', url, fields, key, size?, expiresAt }` instead.
  */
 export function presignPutFromQuery(ctx: RouteContext): RequestHandler {
   return asyncHandler(async function presignPutFromQuery(req, res) {
-    const upload = readUploadRequest(req.query, true, ctx.config);
+    const method = readUploadMethod(req.query, ctx.config);
+    const upload = readUploadRequest(req.query, true, ctx.config, false, method === 'POST');
     if (upload.size !== undefined && upload.size > MAX_SINGLE_PUT_SIZE) throw new FileTooLargeError('One PUT carries at most 5 GiB; GET /uploads never starts a multipart upload (use POST /uploads).');
+    if (method === 'POST') return sendJson(res, 200, await presignPost(ctx, req, upload));
     const presigned = await presignPut(ctx, req, upload);
     sendJson(res, 200, { ...presigned, uploadURL: presigned.url });
   });
 }
 
 /**
- * POST /uploads  { filename?, contentType, size, contentMD5?, checksum? }
- * 200 `{ method: 'PUT', url, key, headers, size, expiresAt }`; above `multipart.threshold` it starts a multipart
+ * POST /uploads  { filename?, contentType, size, contentMD5?, checksum?, method? }
+ * 200 `{ method: 'PUT', url, key, headers, size, expiresAt }`, or with `method: 'POST'` (or `uploadMethod: 'POST'`)
+ * `{ method: 'POST', url, fields, key, size?, expiresAt }` (size optional then); above `multipart.threshold` it starts a multipart
  * upload instead: 201 `{ method: 'MULTIPART', key, uploadId, size, partSize, partCount }`. Over 5 GiB with multipart
  * off: 413.
  */
@@ -82,10 +87,12 @@ export function authoriseUpload(ctx: RouteContext): RequestHandler {
   const { config } = ctx;
   return asyncHandler(async function authoriseUpload(req, res) {
     requireJson(req);
-    const upload = readUploadRequest(req.body, false, config);
-    const size = upload.size as number;
+    const method = readUploadMethod(req.body, config);
+    // A POST policy bounds the size itself, so a POST may leave it out.
+    const upload = readUploadRequest(req.body, false, config, false, method === 'POST');
+    const size = upload.size ?? 0;
     if (config.multipart && size > config.multipart.threshold) return sendJson(res, 201, await startMultipart(ctx, req, upload));
     if (size > MAX_SINGLE_PUT_SIZE) throw new FileTooLargeError('One PUT carries at most 5 GiB; this server has multipart uploads turned off.');
-    sendJson(res, 200, await presignPut(ctx, req, upload));
+    sendJson(res, 200, method === 'POST' ? await presignPost(ctx, req, upload) : await presignPut(ctx, req, upload));
   });
 }

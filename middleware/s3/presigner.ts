@@ -12,7 +12,7 @@ export function strictEncode(value: string): string {
 }
 
 /** Where requests for the bucket go: resolved once from the client's configuration. */
-interface BucketTarget {
+export interface BucketTarget {
   protocol: string;
   hostname: string;
   port?: number;
@@ -21,7 +21,7 @@ interface BucketTarget {
   region: string;
 }
 
-async function resolveTarget(client: S3Client, bucket: string): Promise<BucketTarget> {
+export async function resolveTarget(client: S3Client, bucket: string): Promise<BucketTarget> {
   const config = client.config;
   const region = await config.region();
   // Dotted bucket names break TLS on virtual-hosted AWS endpoints, so they go path-style there, as in the SDK.
@@ -51,7 +51,7 @@ export interface UrlSigner {
 }
 
 export interface PresignInput {
-  method: 'PUT' | 'GET' | 'HEAD' | 'DELETE';
+  method: 'PUT' | 'POST' | 'GET' | 'HEAD' | 'DELETE';
   key: string;
   /**
    * Lower-case header names; every one is signed and stays a header the client must send. None moves into the query
@@ -65,7 +65,7 @@ export interface PresignInput {
   signingDate: Date;
 }
 
-interface Credentials {
+export interface Credentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
@@ -106,10 +106,20 @@ const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encodi
 const sha256Hex = oneShotHash
   ? (data: string): string => oneShotHash('sha256', data, 'hex')
   : (data: string): string => createHash('sha256').update(data, 'utf8').digest('hex');
-const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
+export const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
+
+/** The current credentials, through the client's provider, which caches and refreshes them. */
+export async function clientCredentials(client: S3Client): Promise<Credentials> {
+  const provider = client.config.credentials as unknown;
+  const credentials = (typeof provider === 'function' ? await (provider as () => Promise<Credentials>)() : provider) as Credentials | undefined;
+  if (typeof credentials !== 'object' || credentials === null || typeof credentials.accessKeyId !== 'string' || typeof credentials.secretAccessKey !== 'string') {
+    throw new Error('Resolved credential object is not valid');
+  }
+  return credentials;
+}
 
 /** `20261125T120000Z` and `20261125` for a signing date. */
-function amzDates(date: Date): { longDate: string; shortDate: string } {
+export function amzDates(date: Date): { longDate: string; shortDate: string } {
   const iso = date.toISOString();
   // toISOString is always `YYYY-MM-DDTHH:MM:SS.sssZ` for dates SigV4 can sign (years 0000-9999).
   const longDate = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
@@ -141,14 +151,8 @@ export class Presigner implements UrlSigner {
     this.target.catch(() => undefined);
   }
 
-  /** The current credentials, through the client's provider, which caches and refreshes them. */
-  private async credentials(): Promise<Credentials> {
-    const provider = this.client.config.credentials as unknown;
-    const credentials = (typeof provider === 'function' ? await (provider as () => Promise<Credentials>)() : provider) as Credentials | undefined;
-    if (typeof credentials !== 'object' || credentials === null || typeof credentials.accessKeyId !== 'string' || typeof credentials.secretAccessKey !== 'string') {
-      throw new Error('Resolved credential object is not valid');
-    }
-    return credentials;
+  private credentials(): Promise<Credentials> {
+    return clientCredentials(this.client);
   }
 
   private keyFor(credentials: Credentials, shortDate: string, region: string): Buffer {

@@ -62,9 +62,11 @@ export function checkMaxFileSize(size: number, config: Pick<Configuration, 'maxF
 
 /**
  * Checks an upload request. Shape problems come first, as one 400 listing every bad field;
- * then the type (415) and the size (413), so a client learns the most useful thing first.
+ * then the type (415) and the size (413), so a client learns the most useful thing first. `startsMultipart`: the
+ * request starts a multipart upload whatever its size (each part then carries its own checksum). `size` may be left
+ * out when `sizeOptional` (a presigned POST, whose policy bounds the size) or, on a GET, with `allowUnsizedUploads`.
  */
-export function readUploadRequest(source: unknown, fromQuery: boolean, config: Configuration, startsMultipart = false): UploadRequest {
+export function readUploadRequest(source: unknown, fromQuery: boolean, config: Configuration, startsMultipart = false, sizeOptional = false): UploadRequest {
   if (typeof source !== 'object' || source === null || Array.isArray(source)) {
     throw new BadRequestError('Send a JSON object: { "filename": "photo.jpg", "contentType": "image/jpeg", "size": 12345 } with Content-Type: application/json.');
   }
@@ -89,7 +91,7 @@ export function readUploadRequest(source: unknown, fromQuery: boolean, config: C
   if (rawType !== undefined && !contentType) errors.push({ field: 'contentType', detail: 'contentType must be a media type such as "image/jpeg"' });
 
   const size = readSize(input, fromQuery, errors);
-  if (size === undefined && !errors.some((e) => e.field === 'size') && !(fromQuery && config.allowUnsizedUploads)) {
+  if (size === undefined && !errors.some((e) => e.field === 'size') && !sizeOptional && !(fromQuery && config.allowUnsizedUploads)) {
     errors.push({ field: 'size', detail: 'size is required: the exact file size in bytes' });
   }
 
@@ -236,4 +238,20 @@ export function readListRequest(query: Record<string, unknown>): ListRequest {
   if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length === 0)) errors.push({ field: 'cursor', detail: 'cursor must be the nextCursor of the previous page' });
   if (errors.length > 0) throw invalidFields(errors);
   return { limit, ...(cursor !== undefined ? { cursor: cursor as string } : {}) };
+}
+
+/**
+ * How a single upload is sent: the request's `method` ("PUT" or "POST", any case), or the server's `uploadMethod`.
+ * With the `checksum` option a POST is a 400: a presigned POST is for clients that cannot declare the size, and a
+ * client that can digest the whole file can declare its size and PUT with the signed checksum header.
+ */
+export function readUploadMethod(source: unknown, config: Pick<Configuration, 'uploadMethod' | 'checksum'>): 'PUT' | 'POST' {
+  const raw = typeof source === 'object' && source !== null ? (source as Record<string, unknown>).method : undefined;
+  if (raw === undefined || raw === null || raw === '') return config.uploadMethod;
+  const method = typeof raw === 'string' ? raw.toUpperCase() : raw;
+  if (method !== 'PUT' && method !== 'POST') throw invalidFields([{ field: 'method', detail: 'method must be "PUT" or "POST"' }]);
+  if (method === 'POST' && config.checksum) {
+    throw invalidFields([{ field: 'method', detail: `this server signs a ${config.checksum} checksum into every upload (its checksum option), which a presigned POST does not carry; use method "PUT" with checksum` }]);
+  }
+  return method;
 }

@@ -189,6 +189,7 @@ describe('real mode', () => {
         maxFileSize: 10 * 1024 * 1024,
         allowedContentTypes: ['image/jpeg', 'image/png', 'image/gif', 'image/webp'],
         partConcurrency: 4,
+        multipart: { threshold: 100 * 1024 * 1024, partSize: 8 * 1024 * 1024 },
       });
       expect((await fetch(`${page}/dev-login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"mallory"}' })).status).toBe(404);
       const sdk = await fetch(`${page}/vendor/auth0-spa-js/auth0-spa-js.production.js`);

@@ -37,11 +37,15 @@ describeWithCurl('the curl lines npm start prints', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'edu-curl-'));
-    const ports = { PORT: String(await freePort()), LOCAL_S3_PORT: String(await freePort()), DEV_ISSUER_PORT: String(await freePort()) };
-    server = startExampleServer(embeddedEnv({ ...ports, DATA_DIR: dataDir }));
+    // The page's port is printed in the curl lines, so it is chosen here; the local S3 and the issuer take any free
+    // port (0) when they start, so no other process can take theirs in between, and the banner says which.
+    const port = String(await freePort());
+    server = startExampleServer(embeddedEnv({ PORT: port, LOCAL_S3_PORT: '0', DEV_ISSUER_PORT: '0', DATA_DIR: dataDir }));
     await server.ready;
-    baseUrl = `http://localhost:${ports.PORT}`;
-    s3 = new S3Client({ endpoint: `http://127.0.0.1:${ports.LOCAL_S3_PORT}`, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    baseUrl = `http://localhost:${port}`;
+    const endpoint = /local S3\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(server.output())?.[1];
+    expect(endpoint).toBeDefined();
+    s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
   });
   afterAll(async () => {
     s3?.destroy();

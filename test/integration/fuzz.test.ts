@@ -1,5 +1,6 @@
 // Bounded fuzzing of the routes' inputs: whatever a client sends, the answer is a 2xx or a 4xx problem, never a 500 or a crash.
 import request from 'supertest';
+import { prng } from '../support/prng';
 import { startUploadServices, type UploadServices } from '../support/upload-services';
 
 let services: UploadServices;
@@ -7,18 +8,6 @@ beforeAll(async () => {
   services = await startUploadServices('fuzz');
 });
 afterAll(async () => services?.stop());
-
-/** A small seeded PRNG (mulberry32), so a failure can be replayed from the printed seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
 const ITERATIONS = 250;

@@ -94,6 +94,8 @@ describe('validation', () => {
     ['expiresIn over 7 days', { ...base, expiresIn: 604801 }, 'expiresIn', /604800/],
     ['expiresIn of 0', { ...base, expiresIn: 0 }, 'expiresIn', /from 1/],
     ['an empty type list', { ...base, allowedContentTypes: [] }, 'allowedContentTypes', /non-empty/],
+    ['an unknown uploadMethod', { ...base, uploadMethod: 'PATCH' }, 'uploadMethod', /"PUT" or "POST"/],
+    ['uploadMethod POST with checksum', { ...base, uploadMethod: 'POST', checksum: 'SHA256' }, 'uploadMethod', /cannot carry the checksum/],
     ['a bad type pattern', { ...base, allowedContentTypes: ['image/jp*'] }, 'allowedContentTypes', /not a valid content type/],
     ['a keyPrefix without slash', { ...base, keyPrefix: 'uploads' }, 'keyPrefix', /ending with "\/"/],
     ['a keyPrefix with ..', { ...base, keyPrefix: '../x/' }, 'keyPrefix', /not a valid keyPrefix/],
