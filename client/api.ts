@@ -1,4 +1,4 @@
-// Calls to the upload server's JSON routes (presign, sign parts, list parts, complete, abort), with the bearer token.
+// Calls to the upload server's JSON routes (presign, sign parts, list parts, complete, abort, the owner's files), with the bearer token.
 import { UploadCancelledError, UploadNetworkError, UploadProblemError } from './errors.js';
 
 /** `POST /uploads` answer for one PUT: send `headers` exactly, with the file as the body. */
@@ -62,6 +62,31 @@ export interface MultipartRef {
   uploadId: string;
 }
 
+/** One of the caller's stored files (`GET /uploads/files`). */
+export interface StoredFile {
+  key: string;
+  size: number;
+  contentType: string;
+  /** ISO time of the upload. */
+  lastModified?: string;
+  /** The name the file had when it was uploaded, when it gave one. */
+  filename?: string;
+  etag?: string;
+}
+
+/** One page of the caller's files; pass `nextCursor` back as `cursor` for the next one (null on the last). */
+export interface FileList {
+  files: StoredFile[];
+  nextCursor: string | null;
+}
+
+/** A URL to read one file (`GET /uploads/files/url`); `expiresAt` is null for a permanent public URL. */
+export interface DownloadUrl {
+  url: string;
+  key: string;
+  expiresAt: string | null;
+}
+
 export type TokenGetter = () => Promise<string | undefined> | string | undefined;
 
 /** What every call needs; built once by createUploadClient(). */
@@ -119,4 +144,11 @@ export const routes = {
   completePut: (s: ApiSettings, check: { key: string; size?: number; contentType?: string }, signal?: AbortSignal) =>
     callApi<VerifiedUpload>(s, 'POST', '/complete', check, signal),
   abortMultipart: (s: ApiSettings, ref: MultipartRef, signal?: AbortSignal) => callApi<void>(s, 'DELETE', `/multipart?${refQuery(ref)}`, undefined, signal),
+  listFiles: (s: ApiSettings, page: { cursor?: string; limit?: number }, signal?: AbortSignal) => {
+    const query = [page.limit !== undefined ? `limit=${page.limit}` : '', page.cursor ? `cursor=${encodeURIComponent(page.cursor)}` : ''].filter(Boolean).join('&');
+    return callApi<FileList>(s, 'GET', `/files${query ? `?${query}` : ''}`, undefined, signal);
+  },
+  downloadUrl: (s: ApiSettings, key: string, attachment: boolean, signal?: AbortSignal) =>
+    callApi<DownloadUrl>(s, 'GET', `/files/url?key=${encodeURIComponent(key)}${attachment ? '&download=1' : ''}`, undefined, signal),
+  deleteFile: (s: ApiSettings, key: string, signal?: AbortSignal) => callApi<void>(s, 'DELETE', `/files?key=${encodeURIComponent(key)}`, undefined, signal),
 };

@@ -1,5 +1,5 @@
 // express-direct-upload/client: uploads files straight to S3 through an express-direct-upload server, in browsers, Node and React Native.
-import { routes, type ApiSettings, type MultipartRef, type PresignRequest, type TokenGetter, type UploadPlan, type VerifiedUpload } from './api.js';
+import { routes, type ApiSettings, type DownloadUrl, type FileList, type MultipartRef, type PresignRequest, type TokenGetter, type UploadPlan, type VerifiedUpload } from './api.js';
 import { defaultDigest, type ChecksumAlgorithm, type DigestFunction } from './checksum.js';
 import { UploadCancelledError, UploadError, UploadProblemError } from './errors.js';
 import { sendParts, type MultipartSettings } from './multipart.js';
@@ -10,7 +10,7 @@ export * from './errors.js';
 export { memoryResumeStore, indexedDbResumeStore, type ResumeStore, type ResumeRecord, type IndexedDbResumeStoreOptions } from './resume-store.js';
 export { backoffDelay } from './retry.js';
 export { defaultDigest, type ChecksumAlgorithm, type DigestFunction } from './checksum.js';
-export type { UploadPlan, PutPlan, MultipartPlan, PresignRequest, VerifiedUpload, StoredPart, MultipartRef, TokenGetter } from './api.js';
+export type { UploadPlan, PutPlan, MultipartPlan, PresignRequest, VerifiedUpload, StoredPart, MultipartRef, TokenGetter, StoredFile, FileList, DownloadUrl } from './api.js';
 
 export interface UploadClientOptions {
   /** Origin (and any prefix) of the upload server, e.g. `https://api.example.com`. Required outside a browser. It defaults to the page's origin. */
@@ -80,6 +80,12 @@ export interface UploadClient {
   abort(upload: MultipartRef & { fingerprint?: string }): Promise<void>;
   /** Multipart uploads started and not finished, as remembered by the resume store (empty without `list`). */
   pendingUploads(): Promise<PendingUpload[]>;
+  /** `GET {path}/files`: one page of the caller's own files, oldest key first; pass `nextCursor` as `cursor` for the next. */
+  listFiles(page?: { cursor?: string; limit?: number }, signal?: AbortSignal): Promise<FileList>;
+  /** `GET {path}/files/url`: a short-lived URL to read one of the caller's files; `attachment` makes browsers save it under its original name. */
+  downloadUrl(key: string, options?: { attachment?: boolean; signal?: AbortSignal }): Promise<DownloadUrl>;
+  /** `DELETE {path}/files`: deletes one of the caller's files; resolves also when it was already gone. */
+  deleteFile(key: string, signal?: AbortSignal): Promise<void>;
 }
 
 const DEFAULTS = { path: '/uploads', partConcurrency: 4, retries: 3, retryDelay: 500, maxRetryDelay: 10_000 } as const;
@@ -227,5 +233,8 @@ export function createUploadClient(options: UploadClientOptions = {}): UploadCli
         : routes.completePut(api, { key: target.key, size: target.size, contentType: target.contentType }, signal),
     abort,
     pendingUploads: async () => (store?.list ? [...(await store.list())] : []),
+    listFiles: (page = {}, signal) => routes.listFiles(api, page, signal),
+    downloadUrl: (key, options = {}) => routes.downloadUrl(api, key, options.attachment === true, options.signal),
+    deleteFile: (key, signal) => routes.deleteFile(api, key, signal),
   };
 }

@@ -40,6 +40,10 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const child = fork(path.join(__dirname, 's3rver-process.js'), [], {
     env: { ...process.env, LOCAL_S3_CONFIG: JSON.stringify({ ...options, host, port: options.port ?? 0 }) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    // s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 only has in its legacy provider:
+    // without it, every listing longer than one page fails with a 500. First, so that a loader in execArgv (ts-node's
+    // bin under npm start) does not read it as its own option.
+    execArgv: ['--openssl-legacy-provider', ...process.execArgv],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 

@@ -17,10 +17,11 @@ export function directUpload(options: DirectUploadOptions): Router {
   return createRouter(config, routerDependencies(config));
 }
 
-export type { DirectUploadOptions, MultipartOptions, KeyContext, UploadedObject, QuarantineOptions, QuarantinedObject, ScanVerdict } from './options';
+export type { DirectUploadOptions, MultipartOptions, FilesOptions, KeyContext, UploadedObject, QuarantineOptions, QuarantinedObject, ScanVerdict } from './options';
 export type { PutUploadResponse } from './http/single-put';
 export type { MultipartUploadResponse } from './http/multipart';
 export type { VerifiedUploadResponse } from './http/complete';
+export type { DownloadUrlResponse, FileListResponse, StoredFile } from './http/files';
 export { sendProblem } from './http/problem';
 export {
   DirectUploadError,

@@ -135,6 +135,11 @@ export interface DirectUploadOptions {
   path?: string;
   /** Multipart uploads for large files; `false` turns them off. */
   multipart?: MultipartOptions | false;
+  /**
+   * The owner's routes for files already uploaded: download URLs, listing and deletion. `false` turns all three
+   * off, `true` is the defaults. It defaults to all three on, download URLs valid 60 seconds.
+   */
+  files?: FilesOptions | boolean;
   /** After a failed verification (wrong size or type in the bucket), delete the object. It defaults to true. */
   deleteRejectedUploads?: boolean;
   /**
@@ -175,6 +180,18 @@ export interface MultipartOptions {
   maxPartsPerRequest?: number;
 }
 
+/** Which of the owner's file routes are on. Each one answers only for keys in the caller's own folder. */
+export interface FilesOptions {
+  /** `GET {path}/files/url?key=...`: a presigned GET (the public URL with `acl: 'public-read'`). It defaults to true. */
+  download?: boolean;
+  /** `GET {path}/files`: the caller's objects, a page at a time. It defaults to true. */
+  list?: boolean;
+  /** `DELETE {path}/files?key=...`: deletes one of the caller's objects. It defaults to true. */
+  delete?: boolean;
+  /** Lifetime of download URLs in seconds, 1 to 604800; short, since a URL works for whoever holds it. It defaults to 60. */
+  downloadExpiresIn?: number;
+}
+
 /** The fully populated, validated configuration that the router is built from. */
 export interface Configuration {
   bucket: string;
@@ -200,6 +217,7 @@ export interface Configuration {
   uploadMethod: 'PUT' | 'POST';
   path: string;
   multipart: Required<MultipartOptions> | false;
+  files: Required<FilesOptions>;
   deleteRejectedUploads: boolean;
   checksum?: ChecksumAlgorithm;
   quarantine?: { prefix: string; scan?: QuarantineOptions['scan'] };
@@ -215,6 +233,7 @@ export const DEFAULT_PATH = '/uploads';
 export const DEFAULT_MULTIPART_THRESHOLD = 100 * 1024 * 1024;
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 export const DEFAULT_MAX_PARTS_PER_REQUEST = 100;
+export const DEFAULT_DOWNLOAD_EXPIRES_IN = 60;
 export const DEFAULT_AUTH_TIMEOUT = 5000;
 export const DEFAULT_S3_CONNECTION_TIMEOUT = 3000;
 export const DEFAULT_S3_REQUEST_TIMEOUT = 10_000;
@@ -303,8 +322,9 @@ function parseS3(s3: DirectUploadOptions['s3'], region: string | undefined, time
 const OPTION_NAMES = [
   'bucket', 'region', 's3', 'auth', 'authTimeout', 's3Timeouts', 'bodyTimeout', 'requiredScopes', 'owner', 'allowedContentTypes', 'maxFileSize', 'minFileSize',
   'expiresIn', 'keyPrefix', 'key', 'metadata', 'contentDisposition', 'acl', 'allowUnsizedUploads', 'uploadMethod', 'path',
-  'multipart', 'deleteRejectedUploads', 'onUploaded', 'clock', 'onError', 'checksum', 'quarantine',
+  'multipart', 'deleteRejectedUploads', 'onUploaded', 'clock', 'onError', 'checksum', 'quarantine', 'files',
 ] as const satisfies ReadonlyArray<keyof DirectUploadOptions>;
+const FILES_OPTION_NAMES = ['download', 'list', 'delete', 'downloadExpiresIn'] as const satisfies ReadonlyArray<keyof FilesOptions>;
 const QUARANTINE_OPTION_NAMES = ['prefix', 'scan'] as const satisfies ReadonlyArray<keyof QuarantineOptions>;
 export const DEFAULT_QUARANTINE_PREFIX = 'incoming/';
 const MULTIPART_OPTION_NAMES = ['threshold', 'partSize', 'maxPartsPerRequest'] as const satisfies ReadonlyArray<keyof MultipartOptions>;
@@ -328,6 +348,25 @@ function checkKnownOptions(options: object, known: readonly string[], where: str
     const unknown = where ? `${where}.${name}` : name;
     fail(option, `Unknown option ${unknown}. ${suggestion ? `Did you mean ${where ? `${where}.` : ''}${suggestion}?` : `Known options: ${known.join(', ')}.`}`);
   }
+}
+
+function checkBoolean(option: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') fail(option, `${option} must be true or false, got ${JSON.stringify(value)}.`);
+  return value as boolean;
+}
+
+/** `files`: `false` turns every file route off, `true` (or nothing) keeps the defaults. */
+function parseFiles(input: DirectUploadOptions['files']): Required<FilesOptions> {
+  if (input === false) return { download: false, list: false, delete: false, downloadExpiresIn: DEFAULT_DOWNLOAD_EXPIRES_IN };
+  const f: FilesOptions = input === undefined || input === null || input === true ? {} : input;
+  if (typeof f !== 'object' || Array.isArray(f)) fail('files', 'files must be an object such as { download: true, list: true, delete: false }, or true or false.');
+  checkKnownOptions(f, FILES_OPTION_NAMES, 'files');
+  return {
+    download: checkBoolean('files.download', f.download ?? true),
+    list: checkBoolean('files.list', f.list ?? true),
+    delete: checkBoolean('files.delete', f.delete ?? true),
+    downloadExpiresIn: checkInteger('files.downloadExpiresIn', f.downloadExpiresIn ?? DEFAULT_DOWNLOAD_EXPIRES_IN, MIN_EXPIRES_IN, MAX_EXPIRES_IN),
+  };
 }
 
 function parseQuarantine(option: DirectUploadOptions['quarantine'], keyPrefix: string, maxFileSize: number): Configuration['quarantine'] {
@@ -431,6 +470,8 @@ export function parseOptions(options: DirectUploadOptions, env: NodeJS.ProcessEn
 
   const quarantine = parseQuarantine(o.quarantine, keyPrefix, maxFileSize);
 
+  const files = parseFiles(o.files);
+
   if (o.acl !== undefined && o.acl !== 'public-read') fail('acl', `"${String(o.acl)}" is not a supported acl. Use "public-read" or leave it out for private objects.`);
 
   const s3Timeouts = parseS3Timeouts(o.s3, o.s3Timeouts);
@@ -457,6 +498,7 @@ export function parseOptions(options: DirectUploadOptions, env: NodeJS.ProcessEn
     uploadMethod: o.uploadMethod ?? 'PUT',
     path,
     multipart,
+    files,
     deleteRejectedUploads: o.deleteRejectedUploads ?? true,
     checksum: o.checksum,
     quarantine,

@@ -1,6 +1,7 @@
 // The page's UI: sign-in (Auth0 or the embedded development login), file picking and dropping, one list item per upload.
 // The uploads themselves go through express-direct-upload/client, which example-server serves at /client/.
 import { createUploadClient, indexedDbResumeStore, UploadCancelledError, UploadNetworkError, UploadProblemError, UploadStorageError } from '/client/index.js';
+import { createFileList } from '/files.js';
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const statusLine = $('#status');
@@ -116,6 +117,8 @@ const template = $('#upload-item');
 let auth;
 let settings;
 let client;
+/** The "Your files" section (public/files.js). */
+let fileList;
 
 function setState(item, state, message, detail) {
   item.dataset.state = state;
@@ -276,6 +279,7 @@ async function runUpload(item, file, options, controller) {
     $('code', keyLine).textContent = result.key;
     keyLine.hidden = false;
     setState(item, 'done', result.verified ? 'Uploaded and checked.' : 'Uploaded.');
+    fileList.reload();
   } catch (err) {
     if (err instanceof UploadCancelledError) {
       setState(item, 'cancelled', 'Cancelled.');
@@ -350,7 +354,8 @@ async function claimResumeData(user) {
 /**
  * Signing out on a shared browser: cancels running uploads, aborts unfinished multipart uploads in S3 while the token
  * still works (their parts would otherwise wait for the bucket's lifecycle rule), then forgets every resume record and
- * the page's own storage, and empties the list (file names and previews). Aborting is bounded: forgetting is not.
+ * the page's own storage, and empties the upload list (file names and previews) and "Your files". Aborting is
+ * bounded: forgetting is not.
  */
 async function forgetUser() {
   const stopping = [...inFlight].map(({ controller, done }) => (controller.abort(), done));
@@ -368,6 +373,8 @@ async function forgetUser() {
   for (const img of list.querySelectorAll('img.preview[src^="blob:"]')) URL.revokeObjectURL(img.src);
   list.replaceChildren();
   batch.clear();
+  // The stored files' names are the user's too: their rows go now, and a listing still under way is ignored.
+  fileList.hide();
 }
 
 // ---- Page states. ----
@@ -378,6 +385,7 @@ function showSignedOut() {
   $('#drop-zone').hidden = true;
   $('#uploader').hidden = list.children.length === 0;
   $('#sign-in').hidden = false;
+  fileList?.hide();
 }
 
 function showSignedIn(user) {
@@ -386,6 +394,7 @@ function showSignedIn(user) {
   $('#sign-in').hidden = true;
   $('#drop-zone').hidden = false;
   $('#uploader').hidden = false;
+  fileList?.reload();
 }
 
 function describeLimits() {
@@ -421,6 +430,7 @@ async function main() {
   if (!response.ok) throw new Error(`Could not load /config.json (${response.status}).`);
   settings = await response.json();
   client = createUploadClient({ path: settings.uploadsPath, partConcurrency: settings.partConcurrency, getToken: () => auth.getToken(), resumeStore });
+  fileList = createFileList({ client, announce, formatBytes });
   describeLimits();
   wireDropZone();
 

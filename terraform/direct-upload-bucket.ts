@@ -23,10 +23,27 @@ export interface DirectUploadBucketProps extends UploadCorsOptions {
   readonly grantRead?: boolean;
   /** Grant the server `s3:DeleteObject` on the prefix, so verify-after-upload can remove a rejected object. It defaults to `true`. */
   readonly grantDelete?: boolean;
+  /**
+   * The middleware's `files` routes the server may serve, mirroring its `files` option: `download` needs
+   * `s3:GetObject`, `list` needs `s3:ListBucket` (only for prefixes under `keyPrefix`), `delete` needs
+   * `s3:DeleteObject`. `false` grants none of them; `grantRead`/`grantDelete` still grant what verification needs.
+   * It defaults to all three on, as in the middleware.
+   */
+  readonly files?: FileRouteGrants | boolean;
   /** Let `cdktf destroy` delete a bucket that still holds objects. It defaults to `false`, so a destroy never loses uploads silently. */
   readonly forceDestroy?: boolean;
   /** Name of the IAM policy for the app server. It defaults to `direct-upload-<bucketName>`. */
   readonly policyName?: string;
+}
+
+/** Which of the owner's file routes (the middleware's `files` option) the server policy allows. */
+export interface FileRouteGrants {
+  /** `GET /uploads/files/url`: presigned GETs, and the HeadObject before them. It defaults to true. */
+  readonly download?: boolean;
+  /** `GET /uploads/files`: ListObjectsV2 under the caller's folder. It defaults to true. */
+  readonly list?: boolean;
+  /** `DELETE /uploads/files`. It defaults to true. */
+  readonly delete?: boolean;
 }
 
 /** The IAM actions the middleware needs, with the S3 API calls each one authorises. */
@@ -37,10 +54,12 @@ export const SERVER_ACTIONS = Object.freeze({
   abort: 's3:AbortMultipartUpload',
   /** ListParts, which is how a stateless server resumes a multipart upload. */
   listParts: 's3:ListMultipartUploadParts',
-  /** HeadObject and GetObject (verify-after-upload); the CopyObject source with quarantine. */
+  /** HeadObject and GetObject (verify-after-upload, download URLs, the types in a listing); the CopyObject source with quarantine. */
   read: 's3:GetObject',
-  /** DeleteObject (verify-after-upload removes an object that breaks the rules). */
+  /** DeleteObject (verify-after-upload removes an object that breaks the rules; the owner deletes a file). */
   delete: 's3:DeleteObject',
+  /** ListObjectsV2 of the caller's folder; a bucket-level action, so it gets its own statement with a prefix condition. */
+  list: 's3:ListBucket',
   /** The `public-read` ACL on upload; only with publicRead. */
   acl: 's3:PutObjectAcl',
 });
@@ -183,16 +202,26 @@ export class DirectUploadBucket extends Construct {
   }
 }
 
+/** The file routes granted: `files` as given, each switch on unless turned off. */
+function fileRouteGrants(files: DirectUploadBucketProps['files']): Required<FileRouteGrants> {
+  if (files === false) return { download: false, list: false, delete: false };
+  const f = files === undefined || files === true ? {} : files;
+  return { download: f.download ?? true, list: f.list ?? true, delete: f.delete ?? true };
+}
+
 /**
- * The server's IAM policy: object actions on the key prefix only, plus KMS use through S3 when SSE-KMS is on.
- * With quarantine, uploads are written, assembled, read and deleted under the incoming prefix, and the final prefix
- * only receives the copy (PutObject, its ACL with public-read) and is read to verify it.
+ * The server's IAM policy: object actions on the key prefix only; listing of the bucket only for prefixes under
+ * the key prefix, and only when the list route is on; KMS use through S3 when SSE-KMS is on. With quarantine,
+ * uploads are written, assembled, read and deleted under the incoming prefix, and the final prefix only receives
+ * the copy (PutObject, its ACL with public-read), is read to verify it, and serves the file routes; the incoming
+ * prefix is never listable.
  */
 function serverPolicyDocument(bucketArn: string, config: DeploymentConfig, props: DirectUploadBucketProps) {
+  const files = fileRouteGrants(props.files);
   const objects = `${bucketArn}/${config.keyPrefix}*`;
   const actions: string[] = config.quarantinePrefix ? [SERVER_ACTIONS.write] : [SERVER_ACTIONS.write, SERVER_ACTIONS.abort, SERVER_ACTIONS.listParts];
-  if (props.grantRead ?? true) actions.push(SERVER_ACTIONS.read);
-  if (props.grantDelete ?? true) actions.push(SERVER_ACTIONS.delete);
+  if ((props.grantRead ?? true) || files.download) actions.push(SERVER_ACTIONS.read);
+  if ((props.grantDelete ?? true) || files.delete) actions.push(SERVER_ACTIONS.delete);
   if (config.publicRead) actions.push(SERVER_ACTIONS.acl);
 
   const statements: object[] = [{ Sid: 'DirectUploadObjects', Effect: 'Allow', Action: actions, Resource: [objects] }];
@@ -203,6 +232,17 @@ function serverPolicyDocument(bucketArn: string, config: DeploymentConfig, props
       Effect: 'Allow',
       Action: [SERVER_ACTIONS.write, SERVER_ACTIONS.abort, SERVER_ACTIONS.listParts, SERVER_ACTIONS.read, SERVER_ACTIONS.delete],
       Resource: [`${bucketArn}/${config.quarantinePrefix}${config.keyPrefix}*`],
+    });
+  }
+  if (files.list) {
+    statements.push({
+      // The middleware always lists with Prefix = <keyPrefix><hash of the caller>/, so nothing outside keyPrefix
+      // (the incoming prefix included) is listable.
+      Sid: 'DirectUploadListOwnFolders',
+      Effect: 'Allow',
+      Action: [SERVER_ACTIONS.list],
+      Resource: [bucketArn],
+      Condition: { StringLike: { 's3:prefix': `${config.keyPrefix}*` } },
     });
   }
   if (config.kmsKeyArn) {

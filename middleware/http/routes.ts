@@ -5,6 +5,7 @@ import type { Configuration } from '../options';
 import { callerResolver } from '../upload/caller';
 import { completeMultipart, completeUpload } from './complete';
 import type { RouteContext, RouterDependencies } from './context';
+import { deleteFile, downloadUrl, listFiles } from './files';
 import { jsonBodyParser } from './json';
 import { abortMultipart, listParts, signParts, startMultipartUpload } from './multipart';
 import { problemHandler } from './problem';
@@ -48,6 +49,16 @@ export function createRouter(config: Configuration, deps: RouterDependencies): R
     router.all(`${under}/multipart/parts`, methodNotAllowed('GET, POST'));
     router.post(`${under}/multipart/complete`, ...auth, json, completeMultipart(ctx));
     router.all(`${under}/multipart/complete`, methodNotAllowed('POST'));
+  }
+  const files = config.files;
+  if (files.list || files.delete) {
+    if (files.list) router.get(`${under}/files`, ...auth, listFiles(ctx));
+    if (files.delete) router.delete(`${under}/files`, ...auth, deleteFile(ctx));
+    router.all(`${under}/files`, methodNotAllowed([files.list ? 'GET' : '', files.delete ? 'DELETE' : ''].filter(Boolean).join(', ')));
+  }
+  if (files.download) {
+    router.get(`${under}/files/url`, ...auth, downloadUrl(ctx));
+    router.all(`${under}/files/url`, methodNotAllowed('GET'));
   }
   router.use(problemHandler((err, mapped) => config.onError(err, mapped.status)));
   return router;

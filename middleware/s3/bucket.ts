@@ -1,4 +1,4 @@
-// The few calls the server itself makes to S3 (multipart bookkeeping and verify-after-upload), with S3 errors mapped to ours.
+// The few calls the server itself makes to S3 (multipart bookkeeping, verify-after-upload, the owner's files), with S3 errors mapped to ours.
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -6,6 +6,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   ListPartsCommand,
   type S3Client,
   type ObjectCannedACL,
@@ -46,6 +47,20 @@ export interface StoredObject {
   storageClass?: string;
 }
 
+/** One object as ListObjectsV2 lists it: no type and no metadata, which only HeadObject tells. */
+export interface ListedObject {
+  key: string;
+  size: number;
+  lastModified?: Date;
+  etag?: string;
+}
+
+/** One page of a listing; `truncated` says whether more objects follow the last one. */
+export interface ObjectPage {
+  objects: ListedObject[];
+  truncated: boolean;
+}
+
 /** What a multipart upload is created with: everything that becomes part of the object. */
 export interface NewMultipartUpload {
   key: string;
@@ -75,6 +90,8 @@ export interface BucketClient {
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
   headObject(key: string): Promise<StoredObject>;
   deleteObject(key: string): Promise<void>;
+  /** Up to `limit` objects under `prefix`, in key order, after `startAfter` when given. */
+  listObjects(prefix: string, limit: number, startAfter?: string): Promise<ObjectPage>;
   /** Copies an object of at most 5 GiB within the bucket, metadata included (releases a quarantined upload). */
   copyObject(input: ObjectCopy): Promise<void>;
 }
@@ -264,5 +281,22 @@ export class Bucket implements BucketClient {
 
   async deleteObject(key: string): Promise<void> {
     await this.call('The object', () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), this.sendOptions));
+  }
+
+  async listObjects(prefix: string, limit: number, startAfter?: string): Promise<ObjectPage> {
+    let out;
+    try {
+      out = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: limit, StartAfter: startAfter }), this.sendOptions);
+    } catch (err) {
+      // An empty folder lists as empty: a 404 here means the bucket itself is missing, the server's fault, not the caller's.
+      throw new StorageUnavailableError('The storage service could not list the files. Try again later.', { cause: err });
+    }
+    const objects: ListedObject[] = [];
+    for (const item of out.Contents ?? []) {
+      // The prefix is S3's filter; checking it again costs nothing and does not trust the storage to apply it.
+      if (!item.Key || !item.Key.startsWith(prefix)) continue;
+      objects.push({ key: item.Key, size: item.Size ?? 0, lastModified: item.LastModified, etag: item.ETag });
+    }
+    return { objects, truncated: out.IsTruncated === true };
   }
 }

@@ -44,3 +44,16 @@ export function callerResolver(config: Pick<Configuration, 'owner' | 'keyPrefix'
 export function assertOwnedBy(key: string, caller: Caller): void {
   if (!isOwnedBy(key, caller.prefix) && !(caller.incomingPrefix && isOwnedBy(key, caller.incomingPrefix))) throw new ForbiddenError('This upload does not belong to you.');
 }
+
+/**
+ * The owner's file routes serve released files only: a key in the caller's folder under `keyPrefix`. An upload
+ * still under the incoming prefix has not been verified or scanned, so it is never downloadable or deletable there,
+ * even by its owner (403, saying so); a key outside both folders is someone else's (403).
+ */
+export function assertReleasedFileOf(key: string, caller: Caller): void {
+  if (isOwnedBy(key, caller.prefix)) return;
+  if (caller.incomingPrefix && isOwnedBy(key, caller.incomingPrefix)) {
+    throw new ForbiddenError('This upload is still in quarantine: it is served once POST /uploads/complete has verified and released it, under the key that answers.');
+  }
+  throw new ForbiddenError('This file does not belong to you.');
+}

@@ -5,6 +5,7 @@ import { DirectUploadError } from '../errors';
 import type { Configuration, KeyContext } from '../options';
 import type { Caller } from './caller';
 import { extensionForContentType, isScriptCapable } from './content-types';
+import { encodeFilename, FILENAME_METADATA } from './files';
 import { defaultObjectKey, keyProblem } from './keys';
 import type { UploadRequest } from './request';
 
@@ -12,7 +13,8 @@ import type { UploadRequest } from './request';
 export const DECLARED_SIZE_METADATA = 'declared-size';
 /**
  * Object metadata that records a digest of the Content-Disposition and metadata the server signed, so verification
- * can tell them from headers a URL holder added. Present when the `metadata` or `contentDisposition` option is on.
+ * can tell them from headers a URL holder added. Present when the `metadata` or `contentDisposition` option is on,
+ * and on any object that keeps its original filename.
  */
 export const DECLARED_HEADERS_METADATA = 'declared-headers';
 /** The canned ACL signed into every URL when `acl` is not configured. */
@@ -53,6 +55,11 @@ export function attachmentDisposition(filename: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(base)}`;
 }
 
+/** Whether new objects keep their original filename (`x-amz-meta-filename`): only for the file routes that show it. */
+export function storesFilenames(config: Pick<Configuration, 'files'>): boolean {
+  return config.files.download || config.files.list;
+}
+
 /** Whether this configuration signs a {@link DECLARED_HEADERS_METADATA} digest into every new object. */
 export function declaresHeaders(config: Pick<Configuration, 'contentDisposition' | 'metadata'>): boolean {
   return config.contentDisposition || config.metadata !== undefined;
@@ -76,9 +83,11 @@ export function declaredHeadersDigest(contentDisposition: string | undefined, me
  * Headers that become part of the object, lower-case, all signed so that the client cannot change them:
  * Content-Type; `x-amz-acl` always (`private` unless `acl` says otherwise, so a URL holder cannot make the object
  * public); Content-Disposition `attachment` for script-capable types and with `contentDisposition`; `x-amz-meta-*`
- * from the `metadata` hook, plus the digest of what was signed when either option is on.
+ * from the `metadata` hook; the original filename (`x-amz-meta-filename`) when given and a file route that shows it
+ * is on; plus the digest of what was signed when either option is on or a filename is stored. Without a filename
+ * and both options off, a PUT needs only Content-Type, `x-amz-acl` and `If-None-Match` (the AWS sample's flow).
  */
-export function objectHeaders(config: Pick<Configuration, 'contentDisposition' | 'acl' | 'metadata'>, ctx: KeyContext, upload: UploadRequest): Record<string, string> {
+export function objectHeaders(config: Pick<Configuration, 'contentDisposition' | 'acl' | 'metadata' | 'files'>, ctx: KeyContext, upload: UploadRequest): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': upload.contentType.value, 'x-amz-acl': config.acl ?? PRIVATE_ACL };
   if (config.contentDisposition && upload.filename) headers['content-disposition'] = attachmentDisposition(upload.filename);
   else if (isScriptCapable(upload.contentType.essence)) headers['content-disposition'] = 'attachment';
@@ -90,11 +99,19 @@ export function objectHeaders(config: Pick<Configuration, 'contentDisposition' |
       }
       const lower = name.toLowerCase();
       if (lower === DECLARED_SIZE_METADATA || lower === DECLARED_HEADERS_METADATA) throw new DirectUploadError(`The metadata name "${lower}" is reserved for verification.`);
+      if (lower === FILENAME_METADATA) throw new DirectUploadError(`The metadata name "${FILENAME_METADATA}" is reserved for the original filename.`);
       // S3 trims stored values; signing the trimmed value keeps the digest equal to what HeadObject returns.
       metadata[lower] = value.trim();
       headers[`x-amz-meta-${lower}`] = value.trim();
     }
   }
-  if (declaresHeaders(config)) headers[`x-amz-meta-${DECLARED_HEADERS_METADATA}`] = declaredHeadersDigest(headers['content-disposition'], metadata);
+  // Listings and downloads name the file as its owner did; the key only keeps the extension. Part of the digest, so
+  // complete checks the stored name against the signed one like all metadata.
+  const filename = storesFilenames(config) && upload.filename ? encodeFilename(upload.filename) : undefined;
+  if (filename !== undefined) {
+    metadata[FILENAME_METADATA] = filename;
+    headers[`x-amz-meta-${FILENAME_METADATA}`] = filename;
+  }
+  if (declaresHeaders(config) || filename !== undefined) headers[`x-amz-meta-${DECLARED_HEADERS_METADATA}`] = declaredHeadersDigest(headers['content-disposition'], metadata);
   return headers;
 }

@@ -191,6 +191,55 @@ export function readExpectation(source: Record<string, unknown>): UploadExpectat
   return { size: size as number | undefined, contentType: contentType as string | undefined };
 }
 
+/** A checked `GET /uploads/files/url` query: the object, and whether to answer an attachment download. */
+export interface DownloadRequest {
+  key: string;
+  /** `download=1`: the URL makes browsers save the file under its original name instead of showing it. */
+  attachment: boolean;
+}
+
+/** A yes/no query flag: absent, `0`/`false` or `1`/`true`; undefined for anything else. */
+function readFlag(raw: unknown): boolean | undefined {
+  if (raw === undefined || raw === '0' || raw === 'false') return false;
+  if (raw === '' || raw === '1' || raw === 'true') return true;
+  return undefined;
+}
+
+/** Reads `?key=...&download=1`. Whose key it is, is for the caller check. */
+export function readDownloadRequest(query: Record<string, unknown>): DownloadRequest {
+  const { key } = readObjectRef(query, false);
+  const attachment = readFlag(query.download);
+  if (attachment === undefined) throw invalidFields([{ field: 'download', detail: 'download must be 1 or 0 (true or false)' }]);
+  return { key, attachment };
+}
+
+/** Most objects one listing page may ask for: S3's own page limit. */
+export const MAX_LIST_LIMIT = 1000;
+/** Objects in a listing page unless `limit` says otherwise. */
+export const DEFAULT_LIST_LIMIT = 50;
+
+/** A checked `GET /uploads/files` query: the page size, and the cursor to continue from. */
+export interface ListRequest {
+  limit: number;
+  /** The opaque `cursor` of the previous page, as the client sent it; undefined for the first page. */
+  cursor?: string;
+}
+
+/** Reads `?limit=...&cursor=...`; the cursor's meaning (and whose folder it points into) is the route's to check. */
+export function readListRequest(query: Record<string, unknown>): ListRequest {
+  const errors: FieldError[] = [];
+  let limit = DEFAULT_LIST_LIMIT;
+  if (query.limit !== undefined) {
+    const parsed = parseByteCount(query.limit, true);
+    if (parsed === undefined || parsed < 1 || parsed > MAX_LIST_LIMIT) errors.push({ field: 'limit', detail: `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}` });
+    else limit = parsed;
+  }
+  const cursor = query.cursor;
+  if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length === 0)) errors.push({ field: 'cursor', detail: 'cursor must be the nextCursor of the previous page' });
+  if (errors.length > 0) throw invalidFields(errors);
+  return { limit, ...(cursor !== undefined ? { cursor: cursor as string } : {}) };
+}
+
 /**
  * How a single upload is sent: the request's `method` ("PUT" or "POST", any case), or the server's `uploadMethod`.
  * With the `checksum` option a POST is a 400: a presigned POST is for clients that cannot declare the size, and a

@@ -2,7 +2,8 @@
 import type { Configuration } from '../options';
 import type { StoredObject, StoredPart } from '../s3/bucket';
 import { isContentTypeAllowed, isScriptCapable, parseContentType } from './content-types';
-import { DECLARED_HEADERS_METADATA, DECLARED_SIZE_METADATA, declaredHeadersDigest, declaresHeaders } from './object';
+import { FILENAME_METADATA } from './files';
+import { DECLARED_HEADERS_METADATA, DECLARED_SIZE_METADATA, declaredHeadersDigest, declaresHeaders, storesFilenames } from './object';
 import { partLength, type PartPlan } from './parts';
 import type { UploadExpectation } from './request';
 
@@ -25,7 +26,7 @@ export function isBrowserCacheControl(value: string): boolean {
  */
 export function objectProblems(
   object: StoredObject,
-  config: Pick<Configuration, 'maxFileSize' | 'minFileSize' | 'allowedContentTypes' | 'contentDisposition' | 'metadata'>,
+  config: Pick<Configuration, 'maxFileSize' | 'minFileSize' | 'allowedContentTypes' | 'contentDisposition' | 'metadata' | 'files'>,
 ): string[] {
   const declared = object.metadata[DECLARED_SIZE_METADATA];
   const type = parseContentType(object.contentType);
@@ -40,9 +41,10 @@ export function objectProblems(
 /**
  * Headers stored with the object that the server did not sign. S3 refuses a signed header with another value, but
  * stores most unsigned ones as sent: these are caught here. Content-Disposition and metadata are compared with the
- * signed digest when the configuration signs one, and must otherwise be exactly what the server always signs.
+ * signed digest when the configuration signs one, and must otherwise be exactly what the server always signs (and
+ * the original filename, with the file routes, under the digest signed with it).
  */
-export function headerProblems(object: StoredObject, config: Pick<Configuration, 'contentDisposition' | 'metadata'>, essence: string | undefined): string[] {
+export function headerProblems(object: StoredObject, config: Pick<Configuration, 'contentDisposition' | 'metadata' | 'files'>, essence: string | undefined): string[] {
   const problems: string[] = [];
   const unsigned: Array<[string, string | undefined]> = [
     ['Content-Encoding', object.contentEncoding],
@@ -64,8 +66,17 @@ export function headerProblems(object: StoredObject, config: Pick<Configuration,
       problems.push(`its Content-Disposition or metadata (${describeHeaders(object)}) is not what was signed`);
     }
   } else {
-    const extra = Object.keys(object.metadata).filter((name) => name !== DECLARED_SIZE_METADATA);
+    // Only the original filename (with the file routes) and its digest may be there, and then they must agree.
+    // A URL holder could give a filename-less upload a name (and digest) of their own: no more than the uploader
+    // chooses anyway when presigning, since the filename is the client's word, never the server's.
+    const named = storesFilenames(config) ? [FILENAME_METADATA, DECLARED_HEADERS_METADATA] : [];
+    const extra = Object.keys(object.metadata).filter((name) => name !== DECLARED_SIZE_METADATA && !named.includes(name));
     if (extra.length > 0) problems.push(`it carries metadata that was not signed: ${extra.slice(0, 10).map((name) => `x-amz-meta-${name}`).join(', ')}`);
+    else if (FILENAME_METADATA in object.metadata || DECLARED_HEADERS_METADATA in object.metadata) {
+      const signed = object.metadata[DECLARED_HEADERS_METADATA];
+      if (FILENAME_METADATA in object.metadata && signed === undefined) problems.push(`its x-amz-meta-${FILENAME_METADATA} comes without the signed x-amz-meta-${DECLARED_HEADERS_METADATA}`);
+      else if (signed !== declaredHeadersDigest(object.contentDisposition, object.metadata)) problems.push(`its metadata (${describeHeaders(object)}) is not what was signed`);
+    }
     const disposition = scriptCapable ? 'attachment' : undefined;
     if (object.contentDisposition !== disposition) problems.push(`it carries Content-Disposition "${object.contentDisposition ?? ''}", which was not signed`);
   }

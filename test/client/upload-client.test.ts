@@ -175,6 +175,35 @@ describe('upload client against the router and a local S3 (s3rver)', () => {
     await store.set('f', { fingerprint: 'f', key: 'k', uploadId: 'u', size: 1, partSize: 1, partCount: 1, contentType: 'image/png', createdAt: 0 });
     await expect(clientFor({ resumeStore: store }).pendingUploads()).resolves.toEqual([expect.objectContaining({ uploadId: 'u' })]);
   });
+
+  it('lists the caller\'s files a page at a time, gives a download URL with the exact bytes, and deletes', async () => {
+    const files = createUploadClient({ baseUrl: server.baseUrl, getToken: () => stack.token('auth0|client-files') });
+    const uploaded = [];
+    for (const name of ['b one.png', 'a two.png', 'c three.png']) uploaded.push(await files.upload(fileOf(pngBytes(8 + uploaded.length, 8), name, 'image/png')));
+
+    const first = await files.listFiles({ limit: 2 });
+    expect(first.files).toHaveLength(2);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await files.listFiles({ limit: 2, cursor: first.nextCursor! });
+    expect(second.nextCursor).toBeNull();
+    const listed = [...first.files, ...second.files];
+    expect(listed.map((f) => f.key)).toEqual(uploaded.map((u) => u.key).sort());
+    const byKey = new Map(listed.map((f) => [f.key, f]));
+    expect(byKey.get(uploaded[0].key)).toMatchObject({ filename: 'b one.png', contentType: 'image/png', size: uploaded[0].size });
+
+    const { url, expiresAt } = await files.downloadUrl(uploaded[1].key, { attachment: true });
+    expect(Date.parse(expiresAt!)).toBeGreaterThan(Date.now());
+    const got = await fetch(url);
+    expect(Buffer.from(await got.arrayBuffer()).equals(pngBytes(9, 8))).toBe(true);
+    expect(got.headers.get('content-disposition')).toMatch(/^attachment; filename="a two.png"/);
+
+    await files.deleteFile(uploaded[1].key);
+    await files.deleteFile(uploaded[1].key);
+    expect((await files.listFiles()).files.map((f) => f.key)).not.toContain(uploaded[1].key);
+    await expect(files.downloadUrl(uploaded[1].key)).rejects.toMatchObject({ status: 404, code: 'not_found' });
+    // Another user's key: the server's 403, as an UploadProblemError.
+    await expect(clientFor().deleteFile(uploaded[0].key)).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+  });
 });
 
 describe('memoryResumeStore', () => {

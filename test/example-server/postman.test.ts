@@ -1,5 +1,7 @@
 // Runs the shipped Postman collection with newman (Postman's own command-line runner), as README says, against the embedded default.
 import { execFile } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -58,7 +60,7 @@ describe(COLLECTION, () => {
   it('is a v2.1 collection that Postman and newman read the same: every url has its parts, and they rebuild its raw text', () => {
     expect(collection.info.schema).toBe('https://schema.getpostman.com/json/collection/v2.1.0/collection.json');
     const all = requests(collection.item);
-    expect(all).toHaveLength(8);
+    expect(all).toHaveLength(13);
     for (const { name, request } of all) {
       const { url } = request!;
       // A raw-only url is newman's "request url is empty". With a `{{baseUrl}}` variable, the protocol and port
@@ -124,7 +126,7 @@ describe(COLLECTION, () => {
     const bodyOf = (report: NewmanReport, name: string) =>
       JSON.parse(Buffer.from(report.run.executions.find((e) => e.item.name === name)!.response!.stream.data).toString('utf8'));
 
-    it('exits 0 with every request sent and every assertion passing, and both PUTs stored the sample byte for byte', async () => {
+    it('exits 0 with every request sent and every assertion passing; the sample is stored and downloaded byte for byte, and the deleted upload is gone', async () => {
       const { code, output, report } = await newman();
       expect({ code, failures: report.run.failures.map((f) => `${f.source?.name}: ${f.error.message}`) }).toEqual({ code: 0, failures: [] });
       expect(output).toContain('│              assertions │');
@@ -142,27 +144,35 @@ describe(COLLECTION, () => {
         { name: 'POST /uploads/complete', status: 200, failed: [] },
         { name: 'GET /uploads', status: 200, failed: [] },
         { name: 'PUT the sample to uploadURL', status: 200, failed: [] },
+        { name: 'GET /uploads/files', status: 200, failed: [] },
+        { name: 'GET /uploads/files/url', status: 200, failed: [] },
+        { name: 'GET the file from S3', status: 200, failed: [] },
+        { name: 'DELETE /uploads/files', status: 204, failed: [] },
+        { name: 'GET /uploads/files after the delete', status: 200, failed: [] },
         { name: '415: a type that is not allowed', status: 415, failed: [] },
         { name: '401: no token', status: 401, failed: [] },
       ]);
       // Each request asserts at least its status and the shape of its answer.
       for (const r of ran) expect({ name: r.name, enough: r.asserted >= 2 }).toEqual({ name: r.name, enough: true });
       const { stats } = report.run;
-      expect(stats.requests).toMatchObject({ total: 8, failed: 0 });
+      expect(stats.requests).toMatchObject({ total: 13, failed: 0 });
       expect(stats.assertions.failed).toBe(0);
       expect(stats.assertions.total).toBe(ran.reduce((n, r) => n + r.asserted, 0));
-      expect(stats.testScripts).toMatchObject({ total: 8, failed: 0 });
+      expect(stats.testScripts).toMatchObject({ total: 13, failed: 0 });
 
-      // The two keys the server signed hold exactly the bytes of example-server/sample.jpg.
-      const keys = [bodyOf(report, 'POST /uploads').key, bodyOf(report, 'GET /uploads').key];
+      // The first key holds exactly the bytes of example-server/sample.jpg, and the download step got them back;
+      // the second, which "DELETE /uploads/files" deleted, is gone from the bucket.
+      const [kept, deleted] = [bodyOf(report, 'POST /uploads').key, bodyOf(report, 'GET /uploads').key];
       const listed = await s3.send(new ListObjectsV2Command({ Bucket: running.bucket }));
-      expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual([...keys].sort());
+      expect((listed.Contents ?? []).map((o) => o.Key)).toEqual([kept]);
+      expect(bodyOf(report, 'GET /uploads/files/url').key).toBe(kept);
+      expect(bodyOf(report, 'GET /uploads/files').files.map((f: { key: string }) => f.key).sort()).toEqual([kept, deleted].sort());
       const sample = readFileSync(path.join(ROOT, SAMPLE));
-      for (const key of keys) {
-        const object = await s3.send(new GetObjectCommand({ Bucket: running.bucket, Key: key }));
-        expect(object.ContentType).toBe('image/jpeg');
-        expect(Buffer.from(await object.Body!.transformToByteArray()).equals(sample)).toBe(true);
-      }
+      const object = await s3.send(new GetObjectCommand({ Bucket: running.bucket, Key: kept }));
+      expect(object.ContentType).toBe('image/jpeg');
+      expect(Buffer.from(await object.Body!.transformToByteArray()).equals(sample)).toBe(true);
+      const downloaded = report.run.executions.find((e) => e.item.name === 'GET the file from S3')!.response!.stream.data;
+      expect(Buffer.from(downloaded).equals(sample)).toBe(true);
     });
 
     it('with a token in the environment (as against a real deployment), skips the development login and uses that token', async () => {
@@ -170,12 +180,37 @@ describe(COLLECTION, () => {
       const { code, report } = await newman(['--env-var', `token=${token}`]);
       expect(code).toBe(0);
       expect(report.run.executions.map((e) => e.item.name)).not.toContain('1. Sign in (development login)');
-      expect(report.run.stats.requests).toMatchObject({ total: 7, failed: 0 });
+      expect(report.run.stats.requests).toMatchObject({ total: 12, failed: 0 });
       expect(report.run.stats.assertions.failed).toBe(0);
       // The key lives under the owner folder of that token's `sub`, not the development user's.
       const theirs = bodyOf(report, 'POST /uploads').key as string;
       const { report: devRun } = await newman();
       expect(path.dirname(theirs)).not.toBe(path.dirname(bodyOf(devRun, 'POST /uploads').key));
+    });
+
+    it('sends the download URL exactly as signed, so a verifying S3 accepts it (the encoded disposition included)', async () => {
+      // A loopback server stands in for S3 and records the request line newman sends for "GET the file from S3".
+      const seen: string[] = [];
+      const echo = http.createServer((req, res) => {
+        seen.push(req.url ?? '');
+        res.end();
+      });
+      await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+      try {
+        // A name whose disposition needs every kind of escape: quote, space, parentheses, non-ASCII.
+        const auth = { Authorization: `Bearer ${await running.embedded!.issuer.issue({ sub: 'dev|postman-url' })}` };
+        const api = async (route: string) => (await fetch(`${running.url}${route}`, { headers: auth })).json();
+        const put = await api(`/uploads?contentType=image/jpeg&size=2711&filename=${encodeURIComponent("l'été (1).jpg")}`);
+        await fetch(put.url, { method: 'PUT', headers: put.headers, body: readFileSync(path.join(ROOT, SAMPLE)) });
+        const signed = (await api(`/uploads/files/url?key=${encodeURIComponent(put.key)}&download=1`)).url as string;
+        const port = (echo.address() as AddressInfo).port;
+        const pathAndQuery = signed.slice(signed.indexOf('/', signed.indexOf('//') + 2));
+        await newman(['--folder', 'GET the file from S3', '--env-var', `downloadURL=http://127.0.0.1:${port}${pathAndQuery}`]);
+        expect(seen).toEqual([pathAndQuery]);
+        expect(new URL(signed).searchParams.get('response-content-disposition')).toMatch(/^attachment; filename="l'_t_ \(1\).jpg"/);
+      } finally {
+        await new Promise((resolve) => echo.close(resolve));
+      }
     });
 
     it('exits 1 and reports the request error when nothing answers at baseUrl', async () => {

@@ -43,7 +43,8 @@ async function presign(app: ReturnType<UploadServices['app']>, body: object, sta
 describe('checksum: "SHA256"', () => {
   it('signs the digest as the x-amz-checksum-sha256 header the client must send, and nothing else besides the usual', async () => {
     const digest = sha256('hello');
-    const res = await presign(services.app({ checksum: 'SHA256' }), { filename: 'a.png', contentType: 'image/png', size: 5, checksum: digest });
+    // No filename: with one, the answer also signs x-amz-meta-filename and its digest (test/unit/stored-object.test.ts).
+    const res = await presign(services.app({ checksum: 'SHA256' }), { contentType: 'image/png', size: 5, checksum: digest });
     expect(res.body.headers).toEqual({ 'Content-Type': 'image/png', 'If-None-Match': '*', 'x-amz-acl': 'private', 'x-amz-checksum-sha256': digest });
     expect(signedHeaderNames(res.body.url)).toEqual(['content-length', 'content-type', 'host', 'if-none-match', 'x-amz-acl', 'x-amz-checksum-sha256']);
     // A header, not a query parameter: S3 checks bodies against the request header.

@@ -110,7 +110,8 @@ describeWithRgw('every stored header is one the server signed (Ceph RGW)', (rgw:
 
   test('the control: the signed headers exactly as returned are stored, and onUploaded gets the ETag as stored', async () => {
     const presigned = await presign();
-    expect(presigned.headers).toEqual({ 'Content-Type': 'image/png', 'x-amz-acl': 'private', 'If-None-Match': '*' });
+    // With the file routes on (the default), the original filename is signed with the digest complete checks.
+    expect(presigned.headers).toEqual({ 'Content-Type': 'image/png', 'x-amz-acl': 'private', 'If-None-Match': '*', 'x-amz-meta-filename': 'card.png', 'x-amz-meta-declared-headers': expect.stringMatching(/^[\w-]{43}$/) });
     const sent = await put(presigned.url, Object.entries(presigned.headers), randomBytes(file.size));
     expect(sent.status).toBe(200);
     const done = await presigned.complete();
@@ -146,6 +147,33 @@ describeWithRgw('every stored header is one the server signed (Ceph RGW)', (rgw:
     expect(result.rgw).toBe(200);
     expect(result.complete).toBe(409);
     expect(result.stored).toBe(false);
+  });
+
+  describe('the original filename (signed, and in the digest)', () => {
+    test('another filename than the signed one is refused by S3', async () => {
+      const result = await tamper('x-amz-meta-filename: invoice.exe (replacing the signed name)', [['x-amz-meta-filename', 'invoice.exe']]);
+      expect(result.rgw).toBe(403);
+      expect(result.stored).toBe(false);
+    });
+
+    test('leaving out the signed filename is refused by S3', async () => {
+      const presigned = await presign();
+      const headers = Object.entries(presigned.headers).filter(([name]) => name !== 'x-amz-meta-filename');
+      const sent = await put(presigned.url, headers, randomBytes(file.size));
+      rows.push({ header: '(x-amz-meta-filename left out)', rgw: `${sent.status} ${sent.code}`, complete: '-' });
+      expect(sent.status).toBe(403);
+    });
+
+    test('a filename added to an upload presigned without one is stored by RGW and caught by complete (no digest signed)', async () => {
+      const presigned = await presign({}, { contentType: 'image/png', size: file.size });
+      expect(presigned.headers).toEqual({ 'Content-Type': 'image/png', 'x-amz-acl': 'private', 'If-None-Match': '*' });
+      const sent = await put(presigned.url, [...Object.entries(presigned.headers), ['x-amz-meta-filename', 'invoice.exe']], randomBytes(file.size));
+      expect(sent.status).toBe(200);
+      const done = await presigned.complete();
+      rows.push({ header: 'x-amz-meta-filename: invoice.exe (on an upload presigned without a filename)', rgw: '200 (stored)', complete: `${done.status} ${done.body.code ?? ''}${(await exists(presigned.key)) ? '' : ', object deleted'}` });
+      expect(done.status).toBe(409);
+      expect(await exists(presigned.key)).toBe(false);
+    });
   });
 
   describe('with the metadata hook (values signed as headers, plus their digest)', () => {

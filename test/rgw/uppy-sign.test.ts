@@ -48,7 +48,8 @@ describeWithRgw('POST /uploads/uppy/sign against a verifying S3 (Ceph RGW)', (rg
     expect((await post(file)).status).toBe(204);
     const object = await services.client.send(new GetObjectCommand({ Bucket: services.bucket, Key: res.body.key }));
     // The metadata option signs a digest of what was signed, which complete checks.
-    expect(object.Metadata).toEqual({ source: 'uppy', 'declared-headers': res.body.fields['x-amz-meta-declared-headers'] });
+    // The owner's file routes are on (their default), so the original name is stored too, inside the digest.
+    expect(object.Metadata).toEqual({ source: 'uppy', filename: 'a.png', 'declared-headers': res.body.fields['x-amz-meta-declared-headers'] });
     expect(res.body.fields.acl).toBe('private');
     expect(sha256(await object.Body!.transformToByteArray())).toBe(sha256(file));
   });
@@ -62,6 +63,8 @@ describeWithRgw('POST /uploads/uppy/sign against a verifying S3 (Ceph RGW)', (rg
       'Content-Type': 'image/jpeg',
       'x-amz-acl': 'private',
       'x-amz-meta-source': 'uppy',
+      // The owner's file routes are on (their default), so the original name is stored, inside the digest.
+      'x-amz-meta-filename': 'big.jpg',
       'x-amz-meta-declared-headers': expect.stringMatching(/^[\w-]{43}$/),
       'x-amz-meta-declared-size': String(file.length),
     });

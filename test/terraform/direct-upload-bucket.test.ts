@@ -297,7 +297,9 @@ describe('DirectUploadBucket', () => {
       AbortMultipartUpload: 's3:AbortMultipartUpload',
       ListParts: 's3:ListMultipartUploadParts',
       'HeadObject (verify-after-upload)': 's3:GetObject',
-      'DeleteObject (reject after verify)': 's3:DeleteObject',
+      'DeleteObject (reject after verify, and the owner\'s delete route)': 's3:DeleteObject',
+      'GetObject (presigned download URL)': 's3:GetObject',
+      'ListObjectsV2 (the owner\'s listing)': 's3:ListBucket',
       // With quarantine only: s3:GetObject on the incoming source, s3:PutObject on the final key (see the quarantine tests).
       'CopyObject (release from quarantine)': 's3:PutObject',
     };
@@ -320,27 +322,50 @@ describe('DirectUploadBucket', () => {
         's3:AbortMultipartUpload',
         's3:DeleteObject',
         's3:GetObject',
+        's3:ListBucket',
         's3:ListMultipartUploadParts',
         's3:PutObject',
       ]);
     });
 
-    it('limits every statement to objects under the key prefix', () => {
+    it('limits object actions to the key prefix, and listing to prefixes under it', () => {
       for (const [prefix, synthesized] of [['uploads/', defaults], ['media/avatars/', synth({ keyPrefix: 'media/avatars/' })]] as const) {
         const s3Statements = statements(synthesized, IamPolicy).filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')));
-        expect(s3Statements).toHaveLength(1);
+        expect(s3Statements).toHaveLength(2);
         expect(s3Statements[0].Resource).toEqual([`${BUCKET_ARN}/${prefix}*`]);
+        expect(s3Statements[1]).toEqual({
+          Sid: 'DirectUploadListOwnFolders',
+          Effect: 'Allow',
+          Action: ['s3:ListBucket'],
+          Resource: [BUCKET_ARN],
+          Condition: { StringLike: { 's3:prefix': `${prefix}*` } },
+        });
       }
     });
 
-    it('has no wildcard actions, no bucket-level actions and no Deny surprises', () => {
+    it('has no wildcard actions, no bucket-level actions but a prefix-bound listing, and no Deny surprises', () => {
       const all = statements(synth({ publicRead: true, kmsKeyArn: KEY_ARN }), IamPolicy);
       const actions = all.flatMap((s) => [s.Action].flat());
       expect(actions.filter((a) => a.includes('*'))).toEqual([]);
-      for (const bucketLevel of ['s3:ListBucket', 's3:ListBucketMultipartUploads', 's3:PutBucketPolicy', 's3:PutBucketCORS', 's3:DeleteBucket']) {
+      for (const bucketLevel of ['s3:ListBucketMultipartUploads', 's3:PutBucketPolicy', 's3:PutBucketCORS', 's3:DeleteBucket', 's3:ListAllMyBuckets']) {
         expect(actions).not.toContain(bucketLevel);
       }
+      for (const listing of all.filter((s) => [s.Action].flat().includes('s3:ListBucket'))) {
+        expect(listing.Condition).toEqual({ StringLike: { 's3:prefix': 'uploads/*' } });
+      }
       expect(all.every((s) => s.Effect === 'Allow')).toBe(true);
+    });
+
+    it('grants each file route\'s action only while the route is on (the files option mirrors the middleware\'s)', () => {
+      const listing = (synthesized: string) => statements(synthesized, IamPolicy).filter((s) => s.Sid === 'DirectUploadListOwnFolders');
+      expect(listing(synth({}, { files: { list: false } }))).toEqual([]);
+      expect(listing(synth({}, { files: false }))).toEqual([]);
+      expect(listing(synth({}, { files: { download: false, delete: false } }))).toHaveLength(1);
+      // Downloads need GetObject and the delete route DeleteObject, even when verification does not.
+      expect(allowedS3Actions(synth({}, { grantRead: false, grantDelete: false }))).toEqual(expect.arrayContaining(['s3:GetObject', 's3:DeleteObject']));
+      expect(allowedS3Actions(synth({}, { grantRead: false, files: { download: false } }))).not.toContain('s3:GetObject');
+      expect(allowedS3Actions(synth({}, { grantDelete: false, files: { delete: false } }))).not.toContain('s3:DeleteObject');
+      expect(allowedS3Actions(synth({}, { grantRead: false, grantDelete: false, files: true }))).toContain('s3:ListBucket');
     });
 
     it('adds s3:PutObjectAcl only for public-read', () => {
@@ -349,16 +374,17 @@ describe('DirectUploadBucket', () => {
         's3:AbortMultipartUpload',
         's3:DeleteObject',
         's3:GetObject',
+        's3:ListBucket',
         's3:ListMultipartUploadParts',
         's3:PutObject',
         's3:PutObjectAcl',
       ]);
     });
 
-    it('can leave out read and delete when verify-after-upload is not used', () => {
-      expect(allowedS3Actions(synth({}, { grantRead: false }))).not.toContain('s3:GetObject');
-      expect(allowedS3Actions(synth({}, { grantDelete: false }))).not.toContain('s3:DeleteObject');
-      expect(allowedS3Actions(synth({}, { grantRead: false, grantDelete: false }))).toEqual([
+    it('can leave out read and delete when neither verify-after-upload nor the file routes use them', () => {
+      expect(allowedS3Actions(synth({}, { grantRead: false, files: { download: false } }))).not.toContain('s3:GetObject');
+      expect(allowedS3Actions(synth({}, { grantDelete: false, files: { delete: false } }))).not.toContain('s3:DeleteObject');
+      expect(allowedS3Actions(synth({}, { grantRead: false, grantDelete: false, files: false }))).toEqual([
         's3:AbortMultipartUpload',
         's3:ListMultipartUploadParts',
         's3:PutObject',
@@ -366,7 +392,7 @@ describe('DirectUploadBucket', () => {
     });
 
     it('with quarantinePrefix, allows uploads and the move on incoming, and only the copy and verification on the final prefix', () => {
-      const policy = statements(synth({ quarantinePrefix: 'incoming/' }), IamPolicy);
+      const policy = statements(synth({ quarantinePrefix: 'incoming/' }, { files: false }), IamPolicy);
       expect(policy).toEqual([
         // Final keys: the CopyObject destination (PutObject), HeadObject to verify, DeleteObject as with grantDelete.
         { Sid: 'DirectUploadObjects', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], Resource: [`${BUCKET_ARN}/uploads/*`] },
@@ -379,7 +405,21 @@ describe('DirectUploadBucket', () => {
         },
       ]);
       expect(statements(synth({ quarantinePrefix: 'incoming/', publicRead: true }), IamPolicy)[0].Action).toContain('s3:PutObjectAcl');
-      expect(statements(synth({ quarantinePrefix: 'incoming/' }, { grantDelete: false }), IamPolicy)[0].Action).toEqual(['s3:PutObject', 's3:GetObject']);
+      expect(statements(synth({ quarantinePrefix: 'incoming/' }, { grantDelete: false, files: false }), IamPolicy)[0].Action).toEqual(['s3:PutObject', 's3:GetObject']);
+    });
+
+    it('with quarantinePrefix, the file routes get the final prefix only: unscanned uploads under incoming are never listed', () => {
+      const policy = statements(synth({ quarantinePrefix: 'incoming/' }, { grantRead: false, grantDelete: false }), IamPolicy);
+      // Download (GetObject) and delete (DeleteObject) on released keys; the incoming statement is the same as without files.
+      expect(policy[0]).toEqual({ Sid: 'DirectUploadObjects', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], Resource: [`${BUCKET_ARN}/uploads/*`] });
+      expect(policy[1]).toMatchObject({ Sid: 'DirectUploadQuarantine', Resource: [`${BUCKET_ARN}/incoming/uploads/*`] });
+      expect(policy.filter((s) => [s.Action].flat().includes('s3:ListBucket'))).toEqual([
+        { Sid: 'DirectUploadListOwnFolders', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [BUCKET_ARN], Condition: { StringLike: { 's3:prefix': 'uploads/*' } } },
+      ]);
+      // With only the list route, released keys are not readable or deletable beyond what verification needs.
+      const listOnly = statements(synth({ quarantinePrefix: 'incoming/' }, { grantRead: false, grantDelete: false, files: { download: false, delete: false } }), IamPolicy);
+      expect(listOnly[0].Action).toEqual(['s3:PutObject']);
+      expect(listOnly.map((s) => s.Sid)).toEqual(['DirectUploadObjects', 'DirectUploadQuarantine', 'DirectUploadListOwnFolders']);
     });
 
     it('adds KMS data-key use, through S3 only, when SSE-KMS is on', () => {

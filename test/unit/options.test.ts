@@ -30,6 +30,7 @@ describe('defaults', () => {
       deleteRejectedUploads: true,
       requiredScopes: [],
       multipart: { threshold: 100 * 1024 * 1024, partSize: 8 * 1024 * 1024, maxPartsPerRequest: 100 },
+      files: { download: true, list: true, delete: true, downloadExpiresIn: 60 },
     });
     expect(config.allowedContentTypes.map((t) => `${t.type}/${t.subtype}`)).toEqual(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
   });
@@ -50,6 +51,11 @@ describe('defaults', () => {
   });
   it('accepts a dotted bucket name, signed path-style, and an empty keyPrefix', () => {
     expect(parseOptions({ ...base, bucket: 'uploads.example.com', keyPrefix: '' }, {})).toMatchObject({ bucket: 'uploads.example.com', keyPrefix: '' });
+  });
+  it('reads files: false as every file route off, files: true and a partial object as the defaults for the rest', () => {
+    expect(parseOptions({ ...base, files: false }, {}).files).toEqual({ download: false, list: false, delete: false, downloadExpiresIn: 60 });
+    expect(parseOptions({ ...base, files: true }, {}).files).toEqual({ download: true, list: true, delete: true, downloadExpiresIn: 60 });
+    expect(parseOptions({ ...base, files: { delete: false, downloadExpiresIn: 30 } }, {}).files).toEqual({ download: true, list: true, delete: false, downloadExpiresIn: 30 });
   });
   it('reads multipart: true as multipart with its defaults', () => {
     expect(parseOptions({ ...base, multipart: true as never }, {}).multipart).toEqual(parseOptions(base, {}).multipart);
@@ -112,6 +118,10 @@ describe('validation', () => {
     ['an option in the wrong case', { ...base, keyprefix: 'x/' }, 'keyPrefix', /Did you mean keyPrefix\?/],
     ['an unknown option', { ...base, colour: 'red' }, 'colour', /Unknown option colour\. Known options: bucket, region/],
     ['a misspelt multipart option', { ...base, multipart: { threshhold: 6 * 1024 ** 2 } }, 'multipart.threshold', /Did you mean multipart\.threshold\?/],
+    ['a non-boolean files switch', { ...base, files: { list: 'yes' } }, 'files.list', /true or false/],
+    ['files as a string', { ...base, files: 'on' }, 'files', /must be an object/],
+    ['downloadExpiresIn over 7 days', { ...base, files: { downloadExpiresIn: 604801 } }, 'files.downloadExpiresIn', /from 1 to 604800/],
+    ['a misspelt files option', { ...base, files: { downlaod: false } }, 'files.download', /Did you mean files\.download\?/],
     ['a reserved bucket prefix', { ...base, bucket: 'amzn-s3-demo-uploads' }, 'bucket', /reserved/],
     ['adjacent dots in the bucket', { ...base, bucket: 'my..bucket' }, 'bucket', /not a valid S3 bucket name/],
     ['an IP address as the bucket', { ...base, bucket: '10.0.0.1' }, 'bucket', /IP address/],

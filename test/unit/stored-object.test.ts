@@ -12,6 +12,8 @@ const type = (value: string) => parseContentType(value)!;
 const caller = { owner: 'auth0|alice', prefix: 'uploads/0123456789abcdef0123456789abcdef/' };
 const req = {} as Request;
 const upload = (contentType: string, filename?: string, size = 10): UploadRequest => ({ contentType: type(contentType), filename, size });
+/** The file routes off: no filename stored, so no digest unless metadata or contentDisposition asks for one. */
+const files = { download: false, list: false, delete: false, downloadExpiresIn: 60 };
 
 describe('script-capable types', () => {
   it.each(['image/svg+xml', 'text/html', 'application/xhtml+xml', 'text/xml', 'application/xml', 'application/atom+xml', 'text/javascript', 'application/ecmascript', 'text/xsl', 'application/pdf'])(
@@ -34,9 +36,9 @@ describe('script-capable types', () => {
 
   it('are signed as attachments, whether or not contentDisposition is on', () => {
     const ctx = keyContext(req, caller, upload('image/svg+xml', 'logo.svg'));
-    expect(objectHeaders({ contentDisposition: false }, ctx, upload('image/svg+xml', 'logo.svg'))['content-disposition']).toBe('attachment');
-    expect(objectHeaders({ contentDisposition: true }, ctx, upload('image/svg+xml', 'logo.svg'))['content-disposition']).toMatch(/^attachment; filename="logo.svg"/);
-    expect(objectHeaders({ contentDisposition: false }, ctx, upload('image/png', 'a.png'))['content-disposition']).toBeUndefined();
+    expect(objectHeaders({ contentDisposition: false, files }, ctx, upload('image/svg+xml', 'logo.svg'))['content-disposition']).toBe('attachment');
+    expect(objectHeaders({ contentDisposition: true, files }, ctx, upload('image/svg+xml', 'logo.svg'))['content-disposition']).toMatch(/^attachment; filename="logo.svg"/);
+    expect(objectHeaders({ contentDisposition: false, files }, ctx, upload('image/png', 'a.png'))['content-disposition']).toBeUndefined();
   });
 });
 
@@ -59,22 +61,22 @@ describe("the key's extension", () => {
 describe('objectHeaders', () => {
   const ctx = keyContext(req, caller, upload('image/png', 'a.png'));
   it('always signs x-amz-acl: private, or public-read when configured', () => {
-    expect(objectHeaders({ contentDisposition: false }, ctx, upload('image/png'))['x-amz-acl']).toBe('private');
-    expect(objectHeaders({ contentDisposition: false, acl: 'public-read' }, ctx, upload('image/png'))['x-amz-acl']).toBe('public-read');
+    expect(objectHeaders({ contentDisposition: false, files }, ctx, upload('image/png'))['x-amz-acl']).toBe('private');
+    expect(objectHeaders({ contentDisposition: false, files, acl: 'public-read' }, ctx, upload('image/png'))['x-amz-acl']).toBe('public-read');
   });
   it('signs no digest when nothing varies per upload, and one when metadata or a filename does', () => {
-    expect(Object.keys(objectHeaders({ contentDisposition: false }, ctx, upload('image/png')))).toEqual(['content-type', 'x-amz-acl']);
-    const headers = objectHeaders({ contentDisposition: false, metadata: () => ({ Owner: ' auth0|bob ' }) }, ctx, upload('image/png'));
+    expect(Object.keys(objectHeaders({ contentDisposition: false, files }, ctx, upload('image/png')))).toEqual(['content-type', 'x-amz-acl']);
+    const headers = objectHeaders({ contentDisposition: false, files, metadata: () => ({ Owner: ' auth0|bob ' }) }, ctx, upload('image/png'));
     expect(headers['x-amz-meta-owner']).toBe('auth0|bob');
     expect(headers[`x-amz-meta-${DECLARED_HEADERS_METADATA}`]).toMatch(/^[\w-]{43}$/);
   });
   it('refuses the reserved metadata names', () => {
-    expect(() => objectHeaders({ contentDisposition: false, metadata: () => ({ 'Declared-Headers': 'x' }) }, ctx, upload('image/png'))).toThrow(/reserved/);
+    expect(() => objectHeaders({ contentDisposition: false, files, metadata: () => ({ 'Declared-Headers': 'x' }) }, ctx, upload('image/png'))).toThrow(/reserved/);
   });
 });
 
 describe('objectProblems: what the server did not authorise', () => {
-  const config = { maxFileSize: 100, minFileSize: 1, allowedContentTypes: patterns('image/png', 'image/svg+xml'), contentDisposition: false };
+  const config = { maxFileSize: 100, minFileSize: 1, allowedContentTypes: patterns('image/png', 'image/svg+xml'), contentDisposition: false, files };
   const stored = (overrides: Partial<StoredObject> = {}): StoredObject => ({ size: 10, contentType: 'image/png', metadata: {}, tagCount: 0, ...overrides });
 
   it('accepts exactly what was signed, and the Cache-Control a browser adds to a conditional PUT (Node: no-cache, Chromium: max-age=0)', () => {
@@ -110,6 +112,65 @@ describe('objectProblems: what the server did not authorise', () => {
     expect(objectProblems(stored({ metadata: { ...metadata, extra: 'x' } }), withHook).join()).toMatch(/x-amz-meta-extra.*not what was signed/);
     expect(objectProblems(stored({ metadata, contentDisposition: 'inline' }), withHook).join()).toMatch(/Content-Disposition.*not what was signed/);
     expect(objectProblems(stored({ metadata: { owner: 'auth0|bob' } }), withHook).join()).toMatch(/lacks the signed/);
+  });
+});
+
+describe('the original filename (files.download or files.list on)', () => {
+  const filesOn = { download: true, list: true, delete: true, downloadExpiresIn: 60 };
+  const config = { maxFileSize: 100, minFileSize: 1, allowedContentTypes: patterns('image/png'), contentDisposition: false, files: filesOn };
+  const stored = (metadata: Record<string, string>): StoredObject => ({ size: 10, contentType: 'image/png', metadata, tagCount: 0 });
+  /** The metadata S3 stores from signed headers: names without `x-amz-meta-`. */
+  const storedMetadata = (headers: Record<string, string>) =>
+    Object.fromEntries(Object.entries(headers).filter(([name]) => name.startsWith('x-amz-meta-')).map(([name, value]) => [name.slice('x-amz-meta-'.length), value]));
+
+  it('is signed as x-amz-meta-filename, percent-encoded, and covered by the digest', () => {
+    const headers = objectHeaders(config, keyContext(req, caller, upload('image/png', 'été 1.png')), upload('image/png', 'été 1.png'));
+    expect(headers['x-amz-meta-filename']).toBe('%C3%A9t%C3%A9%201.png');
+    expect(headers[`x-amz-meta-${DECLARED_HEADERS_METADATA}`]).toMatch(/^[\w-]{43}$/);
+    expect(objectProblems(stored(storedMetadata(headers)), config)).toEqual([]);
+  });
+
+  it('is not stored, and no digest is signed, with every file route that shows it off', () => {
+    const off = { ...config, files: { ...filesOn, download: false, list: false } };
+    expect(Object.keys(objectHeaders(off, keyContext(req, caller, upload('image/png', 'a.png')), upload('image/png', 'a.png')))).toEqual(['content-type', 'x-amz-acl']);
+  });
+
+  it('signs no filename and no digest without a filename, so the AWS sample flow keeps its three headers', () => {
+    const headers = objectHeaders(config, keyContext(req, caller, upload('image/png')), upload('image/png'));
+    expect(Object.keys(headers)).toEqual(['content-type', 'x-amz-acl']);
+    expect(objectProblems(stored({}), config)).toEqual([]);
+  });
+
+  it('catches a filename without its digest, other metadata beside it, and a filename while no file route shows it', () => {
+    expect(objectProblems(stored({ filename: 'invoice.exe' }), config).join()).toMatch(/without the signed x-amz-meta-declared-headers/);
+    const headers = objectHeaders(config, keyContext(req, caller, upload('image/png', 'a.png')), upload('image/png', 'a.png'));
+    expect(objectProblems(stored({ ...storedMetadata(headers), role: 'admin' }), config).join()).toMatch(/x-amz-meta-role/);
+    const off = { ...config, files: { ...filesOn, download: false, list: false } };
+    expect(objectProblems(stored(storedMetadata(headers)), off).join()).toMatch(/not signed: x-amz-meta-filename/);
+  });
+
+  it('keeps a script-capable type\'s signed attachment in the digest', () => {
+    const svg = { ...config, allowedContentTypes: patterns('image/svg+xml') };
+    const headers = objectHeaders(svg, keyContext(req, caller, upload('image/svg+xml', 'logo.svg')), upload('image/svg+xml', 'logo.svg'));
+    expect(headers['content-disposition']).toBe('attachment');
+    expect(objectProblems({ ...stored(storedMetadata(headers)), contentType: 'image/svg+xml', contentDisposition: 'attachment' }, svg)).toEqual([]);
+  });
+
+  it('with the metadata hook too, the filename sits in the same digest as the hook\'s metadata', () => {
+    const hooked = { ...config, metadata: () => ({ owner: 'auth0|bob' }) };
+    const headers = objectHeaders(hooked, keyContext(req, caller, upload('image/png', 'a.png')), upload('image/png', 'a.png'));
+    expect(headers).toMatchObject({ 'x-amz-meta-owner': 'auth0|bob', 'x-amz-meta-filename': 'a.png' });
+    expect(objectProblems(stored(storedMetadata(headers)), hooked)).toEqual([]);
+    expect(objectProblems(stored({ ...storedMetadata(headers), filename: 'b.png' }), hooked).join()).toMatch(/not what was signed/);
+  });
+
+  it('cannot be changed after signing: another name fails the digest', () => {
+    const headers = objectHeaders(config, keyContext(req, caller, upload('image/png', 'a.png')), upload('image/png', 'a.png'));
+    expect(objectProblems(stored({ ...storedMetadata(headers), filename: 'b.exe' }), config).join()).toMatch(/not what was signed/);
+  });
+
+  it('is a reserved metadata name', () => {
+    expect(() => objectHeaders({ ...config, metadata: () => ({ Filename: 'x' }) }, keyContext(req, caller, upload('image/png')), upload('image/png'))).toThrow(/reserved/);
   });
 });
 
