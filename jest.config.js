@@ -4,9 +4,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
-  testMatch: ['<rootDir>/test/**/*.test.ts'],
-  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
+  // The Backstage plugins (npm workspaces) keep their tests beside their sources, as Backstage packages do.
+  testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/plugins/*/src/**/*.test.ts?(x)'],
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
+  // The plugins import the core by its package name; tests run its TypeScript sources, not a build.
+  moduleNameMapper: { '^express-direct-upload$': '<rootDir>/middleware/index.ts' },
   testTimeout: 30000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
