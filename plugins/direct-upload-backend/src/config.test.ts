@@ -9,7 +9,7 @@ const valid = { bucket: 'uploads-bucket', region: 'eu-west-1', endpoint: 'http:/
 async function startupError(directUpload: Record<string, unknown>): Promise<string> {
   let backend: Awaited<ReturnType<typeof startUploadBackend>> | undefined;
   try {
-    backend = await startUploadBackend(directUpload as never);
+    backend = await startUploadBackend(directUpload);
   } catch (err) {
     return String((err as Error).message ?? err);
   }

@@ -1,8 +1,8 @@
 // Multipart through the plugin on a verifying S3 (Ceph RGW): start, signed part PUTs, complete, and the object is stored.
 import { createHash, randomBytes } from 'node:crypto';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { describeWithRgw } from '../../../test/support/rgw';
-import { createBucket, s3ClientFor } from '../../../test/support/stack';
+import { rgwPluginS3, type PluginS3 } from './__testUtils__/s3';
 import { as, startUploadBackend, UPLOADS, type UploadBackend } from './__testUtils__/uploadBackend';
 
 jest.mock('express', () => jest.requireActual('express4'));
@@ -13,30 +13,19 @@ const BOB = 'user:default/bob';
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 describeWithRgw('multipart through the Backstage plugin (Ceph RGW)', (rgw) => {
-  let client: S3Client;
-  let bucket: string;
+  let s3: PluginS3;
   let backend: UploadBackend;
 
   beforeAll(async () => {
-    const target = { endpoint: rgw.endpoint, region: rgw.region, credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey } };
-    client = s3ClientFor(target);
-    bucket = `backstage-mp-${randomBytes(4).toString('hex')}`;
-    await createBucket(client, bucket);
-    backend = await startUploadBackend({
-      bucket,
-      region: rgw.region,
-      endpoint: rgw.endpoint,
-      forcePathStyle: true,
-      credentials: target.credentials,
-      maxFileSize: 64 * MiB,
-      allowedContentTypes: ['application/octet-stream'],
-      multipart: { threshold: 5 * MiB, partSize: 5 * MiB },
-    });
+    s3 = await rgwPluginS3(rgw, 'backstage-mp');
+    backend = await startUploadBackend(
+      s3.config({ maxFileSize: 64 * MiB, allowedContentTypes: ['application/octet-stream'], multipart: { threshold: 5 * MiB, partSize: 5 * MiB } }),
+    );
   });
 
   afterAll(async () => {
     await backend?.stop();
-    client?.destroy();
+    await s3?.stop();
   });
 
   it('uploads 11 MiB in three signed parts, completes, and S3 holds exactly those bytes', async () => {
@@ -73,7 +62,7 @@ describeWithRgw('multipart through the Backstage plugin (Ceph RGW)', (rgw) => {
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ key: ref.key, size: data.length, contentType: 'application/octet-stream' });
 
-    const stored = await client.send(new GetObjectCommand({ Bucket: bucket, Key: ref.key }));
+    const stored = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: ref.key }));
     expect(sha256(await stored.Body!.transformToByteArray())).toBe(sha256(data));
   });
 

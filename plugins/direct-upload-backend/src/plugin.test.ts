@@ -1,11 +1,8 @@
 // The plugin in a real Backstage test backend against a real local S3 (s3rver): presign, PUT, complete; who may do what.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { mockCredentials } from '@backstage/backend-test-utils';
-import { startLocalS3, type LocalS3 } from '../../../example-server/embedded/local-s3';
-import { s3ClientFor } from '../../../test/support/stack';
+import { startLocalPluginS3, type PluginS3 } from './__testUtils__/s3';
 import { as, recordingLogger, startUploadBackend, UPLOADS, type UploadBackend } from './__testUtils__/uploadBackend';
 
 // Backstage runs Express 4, and the core takes the host's Express (a peer dependency): in a Backstage app that is 4.
@@ -17,33 +14,19 @@ const ALICE = 'user:default/alice';
 const BOB = 'user:default/bob';
 const bytes = (n: number, seed = 7) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) % 256));
 
-let s3: LocalS3;
-let dir: string;
-let client: S3Client;
+let s3: PluginS3;
 let backend: UploadBackend;
 
-const configFor = (local: LocalS3) => ({
-  bucket: BUCKET,
-  region: local.region,
-  endpoint: local.endpoint,
-  forcePathStyle: true,
-  credentials: local.credentials,
-  allowedContentTypes: ['image/*', 'text/plain'],
-  maxFileSize: 1024 * 1024,
-});
+const configFor = (local: PluginS3) => local.config({ allowedContentTypes: ['image/*', 'text/plain'], maxFileSize: 1024 * 1024 });
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'edu-backstage-s3-'));
-  s3 = await startLocalS3({ directory: dir, buckets: [{ name: BUCKET }] });
-  client = s3ClientFor(s3);
+  s3 = await startLocalPluginS3(BUCKET);
   backend = await startUploadBackend(configFor(s3));
 });
 
 afterAll(async () => {
   await backend?.stop();
-  client?.destroy();
   await s3?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 /** Presigns as `user` and PUTs the bytes to the URL it got, as the browser would. */
@@ -70,7 +53,7 @@ describe('a signed-in user', () => {
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ key: presigned.body.key, size: 4321, contentType: 'image/png' });
 
-    const stored = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: presigned.body.key }));
+    const stored = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: presigned.body.key }));
     expect(Buffer.from(await stored.Body!.transformToByteArray()).equals(body)).toBe(true);
   });
 

@@ -25,11 +25,11 @@ export interface UploadBackend {
  * `backend.add(import(...))`. httpAuth treats a request without a token as unauthenticated, as production does;
  * the default test httpAuth would sign it in as `user:default/mock`.
  */
-export async function startUploadBackend(directUpload: JsonObject, options: { logger?: ServiceMock<LoggerService> } = {}): Promise<UploadBackend> {
+export async function startUploadBackend(directUpload: JsonObject | Record<string, unknown>, options: { logger?: ServiceMock<LoggerService> } = {}): Promise<UploadBackend> {
   const backend = await startTestBackend({
     features: [
       import('../index'),
-      mockServices.rootConfig.factory({ data: { directUpload } }),
+      mockServices.rootConfig.factory({ data: { directUpload } as JsonObject }),
       mockServices.httpAuth.factory({ defaultCredentials: mockCredentials.none() }),
       ...(options.logger ? [options.logger.factory] : []),
     ],
