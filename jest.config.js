@@ -9,7 +9,7 @@ module.exports = {
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/plugins/*/src/**/*.test.ts?(x)'],
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
   // The plugins import the core by its package name; tests run its TypeScript sources, not a build.
-  moduleNameMapper: { '^express-direct-upload$': '<rootDir>/middleware/index.ts' },
+  moduleNameMapper: { '^express-direct-upload$': '<rootDir>/middleware/index.ts', '^express-direct-upload/client$': '<rootDir>/client/index.ts' },
   testTimeout: 30000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
