@@ -8,8 +8,13 @@ module.exports = {
   // The Backstage plugins (npm workspaces) keep their tests beside their sources, as Backstage packages do.
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/plugins/*/src/**/*.test.ts?(x)'],
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
-  // The plugins import the core by its package name; tests run its TypeScript sources, not a build.
-  moduleNameMapper: { '^express-direct-upload$': '<rootDir>/middleware/index.ts', '^express-direct-upload/client$': '<rootDir>/client/index.ts' },
+  moduleNameMapper: {
+    // The ESM client (client/) imports its siblings as './x.js', as browsers need; here that is the './x.ts' source.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // The plugins import the core by its package name; tests run its TypeScript sources, not a build.
+    '^express-direct-upload$': '<rootDir>/middleware/index.ts',
+    '^express-direct-upload/client$': '<rootDir>/client/index.ts',
+  },
   testTimeout: 30000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

@@ -5,21 +5,21 @@ import express4 from 'express4';
 import express4Package from 'express4/package.json';
 import request from 'supertest';
 import { directUpload } from '../../middleware';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startUploadServices, type UploadServices } from '../support/upload-services';
 
 // The core imports the host's `express` (a peer dependency). In an Express 4 host that is Express 4, so the router
 // it builds is an Express 4 router too; this repository's own `express` is 5, hence the swap.
 jest.mock('express', () => jest.requireActual('express4'));
 
-let stack: TestStack;
+let stack: UploadServices;
 beforeAll(async () => {
-  stack = await startTestStack('express4-uploads');
+  stack = await startUploadServices('express4-uploads');
 });
 afterAll(async () => {
   await stack?.stop();
 });
 
-function express4App(overrides: Parameters<TestStack['options']>[0] = {}) {
+function express4App(overrides: Parameters<UploadServices['options']>[0] = {}) {
   const app = express4();
   app.use(directUpload(stack.options(overrides)) as unknown as express4.RequestHandler);
   return app;

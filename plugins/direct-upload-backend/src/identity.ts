@@ -1,7 +1,7 @@
 // Backstage identity for the upload routes: httpAuth decides who calls, and the caller's entity ref becomes the owner.
 import type { BackstageCredentials, HttpAuthService } from '@backstage/backend-plugin-api';
 import type { Request, RequestHandler } from 'express';
-import { ForbiddenError, UnauthorizedError } from 'express-direct-upload';
+import { ForbiddenError, AuthenticationRequiredError } from 'express-direct-upload';
 
 /**
  * The request type httpAuth is declared with. Backstage is typed against Express 4 and the core against the host's
@@ -40,13 +40,13 @@ export function backstageIdentity(httpAuth: HttpAuthService, options: { allowSer
     httpAuth.credentials(req as unknown as BackstageRequest, { allow }).then(
       (credentials) => {
         const owner = ownerOf(credentials);
-        if (!owner) return next(new UnauthorizedError('The Backstage credentials do not identify a user.'));
+        if (!owner) return next(new AuthenticationRequiredError('The Backstage credentials do not identify a user.'));
         owners.set(req, owner);
         next();
       },
       (err: unknown) => {
         const name = (err as { name?: unknown } | null)?.name;
-        if (name === 'AuthenticationError') return next(new UnauthorizedError('Sign in to Backstage to upload: the request carries no valid Backstage token.'));
+        if (name === 'AuthenticationError') return next(new AuthenticationRequiredError('Sign in to Backstage to upload: the request carries no valid Backstage token.'));
         if (name === 'NotAllowedError') {
           return next(new ForbiddenError(options.allowServicePrincipals ? 'This kind of caller may not upload.' : 'Only signed-in users may upload; service principals are refused (directUpload.allowServicePrincipals is false).'));
         }

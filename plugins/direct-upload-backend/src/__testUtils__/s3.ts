@@ -1,12 +1,14 @@
-// The project's real local S3 for the plugin's tests: s3rver in a child process, or a bucket on the jest run's Ceph RGW.
+// The project's real local S3 for the plugins' tests: s3rver in a child process, or a bucket on the jest run's Ceph RGW.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { startLocalS3 } from '../../../../example-server/embedded/local-s3';
-import type { RgwConnection } from '../../../../test/support/rgw';
-import { createBucket, s3ClientFor } from '../../../../test/support/stack';
+import { createBucketWithCors } from '../../../../dev/bucket';
+import { startLocalS3 } from '../../../../dev/local-s3';
+import { s3Client, type LocalS3Connection } from '../../../../dev/s3-connection';
+import { validateDeploymentConfig } from '../../../../terraform/config';
+import { uploadCorsRule } from '../../../../terraform/cors';
 
 export interface PluginS3 {
   bucket: string;
@@ -18,13 +20,26 @@ export interface PluginS3 {
   stop(): Promise<void>;
 }
 
-function pluginS3(bucket: string, target: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } }, stop: () => Promise<void>): PluginS3 {
-  const client = s3ClientFor(target);
+/** Page origins the bucket's CORS admits when a test names none: jsdom's default document origin. */
+const DEFAULT_TEST_ORIGINS = ['http://localhost'];
+
+/** The Terraform stack's CORS rule for a test bucket, so a browser-side test meets what a deployed bucket answers. */
+const corsRuleFor = (bucket: string, origins: string[]) => uploadCorsRule(validateDeploymentConfig({ bucketName: bucket, allowedOrigins: origins }));
+
+function pluginS3(bucket: string, connection: LocalS3Connection, stop: () => Promise<void>): PluginS3 {
+  const client = s3Client(connection);
   return {
     bucket,
-    endpoint: target.endpoint,
+    endpoint: connection.endpoint,
     client,
-    config: (overrides = {}) => ({ bucket, region: target.region, endpoint: target.endpoint, forcePathStyle: true, credentials: target.credentials, ...overrides }),
+    config: (overrides = {}) => ({
+      bucket,
+      region: connection.region,
+      endpoint: connection.endpoint,
+      forcePathStyle: true,
+      credentials: { ...connection.credentials },
+      ...overrides,
+    }),
     stop: async () => {
       client.destroy();
       await stop();
@@ -32,10 +47,10 @@ function pluginS3(bucket: string, target: { endpoint: string; region: string; cr
   };
 }
 
-/** A fresh s3rver with one bucket, in its own temp directory. */
-export async function startLocalPluginS3(bucket: string): Promise<PluginS3> {
+/** A fresh s3rver with one bucket, in its own temp directory; its CORS admits `origins` (jsdom's by default). */
+export async function startLocalPluginS3(bucket: string, origins: string[] = DEFAULT_TEST_ORIGINS): Promise<PluginS3> {
   const directory = await mkdtemp(path.join(os.tmpdir(), 'edu-backstage-s3-'));
-  const s3 = await startLocalS3({ directory, buckets: [{ name: bucket }] });
+  const s3 = await startLocalS3({ directory, buckets: [{ name: bucket, cors: corsRuleFor(bucket, origins) }] });
   return pluginS3(bucket, s3, async () => {
     await s3.stop();
     await rm(directory, { recursive: true, force: true });
@@ -43,10 +58,9 @@ export async function startLocalPluginS3(bucket: string): Promise<PluginS3> {
 }
 
 /** A bucket with a random name on the verifying S3 (Ceph RGW) that jest's global setup started. */
-export async function rgwPluginS3(rgw: RgwConnection, prefix: string): Promise<PluginS3> {
-  const target = { endpoint: rgw.endpoint, region: rgw.region, credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey } };
+export async function rgwPluginS3(rgw: LocalS3Connection, prefix: string, origins: string[] = DEFAULT_TEST_ORIGINS): Promise<PluginS3> {
   const bucket = `${prefix}-${randomBytes(4).toString('hex')}`;
-  const s3 = pluginS3(bucket, target, async () => undefined);
-  await createBucket(s3.client, bucket);
+  const s3 = pluginS3(bucket, rgw, async () => undefined);
+  await createBucketWithCors(s3.client, bucket, corsRuleFor(bucket, origins));
   return s3;
 }
