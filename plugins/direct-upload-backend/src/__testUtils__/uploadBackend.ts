@@ -17,6 +17,8 @@ export const as = {
 export interface UploadBackend {
   /** supertest bound to the backend's HTTP server. */
   http: () => ReturnType<typeof request>;
+  /** The backend's own address, for a client in another process (the frontend plugin's tests): `http://127.0.0.1:<port>`. */
+  baseUrl: string;
   stop(): Promise<void>;
 }
 
@@ -34,7 +36,7 @@ export async function startUploadBackend(directUpload: JsonObject | Record<strin
       ...(options.logger ? [options.logger.factory] : []),
     ],
   });
-  return { http: () => request(backend.server), stop: () => backend.stop() };
+  return { http: () => request(backend.server), baseUrl: `http://127.0.0.1:${backend.server.port()}`, stop: () => backend.stop() };
 }
 
 /** A logger whose calls the test can read; `child` returns the same logger so nothing is lost. */
