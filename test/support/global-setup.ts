@@ -44,9 +44,10 @@ function runNeedsRgw(config: GlobalConfigSlice): { needed: boolean; why: string 
   if (config.onlyChanged || config.findRelatedTests || config.lastCommit || config.changedSince || config.watch || config.watchAll) {
     return { needed: true, why: 'the test files are chosen after global setup' };
   }
-  const testDir = path.join(config.rootDir, 'test');
-  if (!existsSync(testDir)) return { needed: false, why: `there is no ${testDir}` };
-  let files = testFiles(testDir);
+  // The Backstage plugins keep their tests beside their sources, under plugins/.
+  const testDirs = ['test', 'plugins'].map((dir) => path.join(config.rootDir, dir)).filter((dir) => existsSync(dir));
+  if (testDirs.length === 0) return { needed: false, why: `there is no test/ or plugins/ under ${config.rootDir}` };
+  let files = testDirs.flatMap(testFiles);
   const patterns = config.testPathPatterns;
   if (patterns?.isSet()) {
     if (typeof patterns.toExecutor !== 'function') return { needed: true, why: 'unknown jest pattern API' };
