@@ -114,11 +114,26 @@ export async function startSilentPort(): Promise<{ endpoint: string; connections
   };
 }
 
-/** A loopback port nothing listens on (bound, then released), so connecting is refused at once. */
+/** Whether a TCP connection to 127.0.0.1:port is refused at once. */
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
+}
+
+/**
+ * A loopback port nothing listens on, so connecting is refused at once. Privileged ports below 1024 are outside the
+ * range the kernel hands to `listen(0)`, so no test server running in parallel can take one between this check and
+ * its use (a released ephemeral port could be); the first that is checked to refuse is used.
+ */
 export async function closedPort(): Promise<string> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
+  for (const port of [1, 3, 4, 6, 8]) {
+    if (await refused(port)) return `http://127.0.0.1:${port}`;
+  }
+  throw new Error('No closed privileged port on 127.0.0.1 to test a refused connection with.');
 }
