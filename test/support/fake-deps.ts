@@ -1,0 +1,183 @@
+// The router built through its dependency seam, with a signer and a bucket that record every call: handler tests without S3.
+// The only test file that imports the middleware's internals; when they move, re-point the imports here.
+import express, { type Express, type RequestHandler } from 'express';
+import {
+  authenticationHandlers,
+  createRouter,
+  NotFoundError,
+  ownerPrefix,
+  parseOptions,
+  type Configuration,
+  type DirectUploadOptions,
+  type PresignInput,
+  type Presigner,
+  type Storage,
+  type StoredObject,
+  type StoredPart,
+} from '../../middleware';
+
+export { NotFoundError, StorageUnavailableError, RateLimitedError, sendProblem, type StoredObject, type StoredPart } from '../../middleware';
+
+/** Header the test auth handler reads the caller's identity from. */
+export const SUB_HEADER = 'x-test-sub';
+/** Header the test auth handler reads the token's space-separated scopes from. */
+export const SCOPE_HEADER = 'x-test-scope';
+export const BUCKET = 'test-bucket';
+export const MiB = 1024 * 1024;
+
+/**
+ * The documented custom-auth mode (`auth: RequestHandler`): the host authenticates and sets `req.auth`. Here the
+ * identity is a test header; without it the request is anonymous, as after an auth handler that lets it through.
+ */
+export const headerAuth: RequestHandler = function authenticateFromTestHeader(req, _res, next) {
+  const sub = req.header(SUB_HEADER);
+  if (sub !== undefined) (req as unknown as { auth: unknown }).auth = { payload: { sub, scope: req.header(SCOPE_HEADER) ?? '' } };
+  next();
+};
+
+/** A signer that records what it was asked to sign and returns a URL naming the key and the call. */
+export class FakeSigner {
+  readonly calls: PresignInput[] = [];
+  constructor(readonly bucket: string) {}
+  async presign(input: PresignInput): Promise<string> {
+    this.calls.push(input);
+    return `https://s3.test/${this.bucket}/${input.key}?call=${this.calls.length}`;
+  }
+}
+
+/** One call the router made to the bucket. */
+export interface BucketCall {
+  op: 'createMultipartUpload' | 'listParts' | 'completeMultipartUpload' | 'abortMultipartUpload' | 'headObject' | 'deleteObject';
+  args: unknown[];
+}
+
+/** A multipart upload the fake bucket holds. */
+export interface FakeUpload {
+  key: string;
+  parts: StoredPart[];
+  contentType?: string;
+  metadata?: Record<string, string>;
+}
+
+/**
+ * An in-memory bucket with the Storage calls' contract: missing uploads and objects throw NotFoundError (as the real
+ * one maps NoSuchUpload/NoSuchKey), and `failures` scripts any other error for a call (e.g. StorageUnavailableError).
+ */
+export class FakeBucket {
+  readonly calls: BucketCall[] = [];
+  readonly objects = new Map<string, StoredObject>();
+  readonly uploads = new Map<string, FakeUpload>();
+  readonly failures: Partial<Record<BucketCall['op'], Error>> = {};
+  private nextId = 1;
+
+  private record(op: BucketCall['op'], ...args: unknown[]): void {
+    this.calls.push({ op, args });
+    const failure = this.failures[op];
+    if (failure) throw failure;
+  }
+
+  /** The names of the calls made, in order. */
+  ops(): string[] {
+    return this.calls.map((c) => c.op);
+  }
+
+  async createMultipartUpload(input: { key: string; contentType: string; contentDisposition?: string; acl?: string; metadata: Record<string, string> }): Promise<string> {
+    this.record('createMultipartUpload', input);
+    const uploadId = `upload-${this.nextId++}`;
+    this.uploads.set(uploadId, { key: input.key, parts: [], contentType: input.contentType, metadata: input.metadata });
+    return uploadId;
+  }
+
+  async listParts(key: string, uploadId: string): Promise<StoredPart[]> {
+    this.record('listParts', key, uploadId);
+    const upload = this.uploads.get(uploadId);
+    if (!upload || upload.key !== key) throw new NotFoundError('The multipart upload was not found in the bucket.');
+    return [...upload.parts].sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  async completeMultipartUpload(key: string, uploadId: string, parts: StoredPart[]): Promise<void> {
+    this.record('completeMultipartUpload', key, uploadId, parts);
+    const upload = this.uploads.get(uploadId);
+    if (!upload || upload.key !== key) throw new NotFoundError('The multipart upload was not found in the bucket.');
+    this.uploads.delete(uploadId);
+    const size = parts.reduce((sum, p) => sum + p.size, 0);
+    this.objects.set(key, { size, contentType: upload.contentType ?? 'binary/octet-stream', etag: `"multipart-${parts.length}"`, metadata: upload.metadata ?? {} });
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    this.record('abortMultipartUpload', key, uploadId);
+    const upload = this.uploads.get(uploadId);
+    if (!upload || upload.key !== key) throw new NotFoundError('The multipart upload was not found in the bucket.');
+    this.uploads.delete(uploadId);
+  }
+
+  async headObject(key: string): Promise<StoredObject> {
+    this.record('headObject', key);
+    const object = this.objects.get(key);
+    if (!object) throw new NotFoundError('The object was not found in the bucket.');
+    return object;
+  }
+
+  async deleteObject(key: string): Promise<void> {
+    this.record('deleteObject', key);
+    this.objects.delete(key);
+  }
+}
+
+/** What an error handler saw: onError's arguments. */
+export interface ReportedError {
+  err: unknown;
+  status: number;
+}
+
+export interface FakeApp {
+  app: Express;
+  signer: FakeSigner;
+  bucket: FakeBucket;
+  /** Every error the router reported to `onError`. */
+  errors: ReportedError[];
+  config: Configuration;
+}
+
+/** The options every test starts from: the header auth, a region, static credentials; no network is ever used. */
+export function baseOptions(overrides: Partial<DirectUploadOptions> = {}): DirectUploadOptions {
+  return {
+    bucket: BUCKET,
+    region: 'us-east-1',
+    s3: { credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } },
+    auth: headerAuth,
+    ...overrides,
+  };
+}
+
+/** An express() app with the router mounted on fakes; `onError` is recorded unless the test passes its own. */
+export function fakeApp(overrides: Partial<DirectUploadOptions> = {}): FakeApp {
+  const errors: ReportedError[] = [];
+  const config = parseOptions(baseOptions({ onError: (err, status) => errors.push({ err, status }), ...overrides }));
+  const signer = new FakeSigner(config.bucket);
+  const bucket = new FakeBucket();
+  const app = express();
+  app.use(
+    createRouter(config, {
+      presigner: signer as unknown as Presigner,
+      storage: bucket as unknown as Storage,
+      authenticate: authenticationHandlers(config),
+    }),
+  );
+  return { app, signer, bucket, errors, config };
+}
+
+/** The folder a caller's keys live in, as the router derives it. */
+export function folderOf(sub: string, keyPrefix = 'uploads/'): string {
+  return ownerPrefix(keyPrefix, sub);
+}
+
+/** Asserts an RFC 9457 answer with this status and code, and returns its body. */
+export function expectProblem(res: { status: number; headers: Record<string, string>; body: Record<string, unknown> }, status: number, code: string): Record<string, unknown> {
+  expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(res.headers['cache-control']).toBe('no-store');
+  expect(res.body.status).toBe(status);
+  expect(res.body.type).toBe(`urn:express-direct-upload:problem:${code}`);
+  return res.body;
+}
