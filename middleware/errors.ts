@@ -83,9 +83,10 @@ export class RateLimitedError extends DirectUploadError {
   status = 429;
   code = 'rate_limited';
   title = 'Too Many Requests';
+  /** `retryAfterSeconds` that is not a finite number (a limiter without a reset time) sends no Retry-After. */
   constructor(message: string, retryAfterSeconds?: number) {
     super(message);
-    if (retryAfterSeconds !== undefined) this.headers = { 'Retry-After': String(Math.max(0, Math.ceil(retryAfterSeconds))) };
+    if (Number.isFinite(retryAfterSeconds)) this.headers = { 'Retry-After': String(Math.max(0, Math.ceil(retryAfterSeconds as number))) };
   }
 }
 
