@@ -150,13 +150,17 @@ export function baseOptions(overrides: Partial<DirectUploadOptions> = {}): Direc
   };
 }
 
-/** An express() app with the router mounted on fakes; `onError` is recorded unless the test passes its own. */
-export function fakeApp(overrides: Partial<DirectUploadOptions> = {}): FakeApp {
+/**
+ * An express() app with the router mounted on fakes; `onError` is recorded unless the test passes its own.
+ * `before` are host middleware mounted ahead of the router, e.g. the host's own express.json().
+ */
+export function fakeApp(overrides: Partial<DirectUploadOptions> = {}, before: RequestHandler[] = []): FakeApp {
   const errors: ReportedError[] = [];
   const config = parseOptions(baseOptions({ onError: (err, status) => errors.push({ err, status }), ...overrides }));
   const signer = new FakeSigner(config.bucket);
   const bucket = new FakeBucket();
   const app = express();
+  for (const handler of before) app.use(handler);
   app.use(
     createRouter(config, {
       presigner: signer as unknown as Presigner,

@@ -52,6 +52,7 @@ describe('POST /uploads/complete: the object is not what was authorised', () => 
     ['of a type not allowed', { contentType: 'text/html' }, {}, 'its type "text/html" is not allowed'],
     ['of no valid type', { contentType: '' }, {}, 'its type "" is not allowed'],
     ['of another type than the client says', {}, { contentType: 'image/jpeg' }, 'its type "image/png" is not the "image/jpeg" expected'],
+    ['of no valid type where the client names one', { contentType: 'png' }, { contentType: 'image/png' }, 'its type "png" is not allowed'],
   ])('answers 409 for an object %s, and deletes it', async (_name, object, body, problem) => {
     const told: unknown[] = [];
     const fake = withObject(object, { onUploaded: (o) => void told.push(o) });
@@ -106,9 +107,13 @@ describe('POST /uploads/complete: refused before or by the bucket', () => {
     expect(fake.bucket.calls).toEqual([]);
   });
 
-  it('refuses a body that is not JSON', async () => {
+  it('refuses a body that is not JSON, or JSON null, with 400', async () => {
     const fake = withObject({});
-    expectProblem(await request(fake.app).post('/uploads/complete').set(SUB_HEADER, sub).type('text/plain').send(key), 400, 'invalid_request');
+    const text = await request(fake.app).post('/uploads/complete').set(SUB_HEADER, sub).type('text/plain').send(key);
+    expect(expectProblem(text, 400, 'invalid_request').detail).toBe('Send the request details as JSON with Content-Type: application/json.');
+    const nothing = await request(fake.app).post('/uploads/complete').set(SUB_HEADER, sub).type('application/json').send('null');
+    expect(expectProblem(nothing, 400, 'invalid_request').errors).toEqual([{ field: 'key', detail: 'key must be the key the upload was given' }]);
+    expect(fake.bucket.calls).toEqual([]);
   });
 
   it('answers 503 when the bucket cannot be reached', async () => {

@@ -56,7 +56,8 @@ describe('starting a multipart upload', () => {
   it('checks the request as POST /uploads does: 413 over maxFileSize, with no bucket call', async () => {
     const fake = app({ allowedContentTypes: ['video/*'] });
     expectProblem(await request(fake.app).post('/uploads/multipart').set(SUB_HEADER, sub).send({ contentType: 'video/mp4', size: 64 * MiB + 1 }), 413, 'file_too_large');
-    expectProblem(await request(fake.app).post('/uploads/multipart').set(SUB_HEADER, sub).type('text/plain').send('{}'), 400, 'invalid_request');
+    const text = await request(fake.app).post('/uploads/multipart').set(SUB_HEADER, sub).type('text/plain').send('{}');
+    expect(expectProblem(text, 400, 'invalid_request').detail).toBe('Send the request details as JSON with Content-Type: application/json.');
     expect(fake.bucket.calls).toEqual([]);
   });
 
@@ -135,6 +136,18 @@ describe('POST /uploads/multipart/parts: part URLs', () => {
     const res = await ask(fake, { key: `${mine}a.mp4`, uploadId: 'u1', size, partNumbers: [1] });
     expect(expectProblem(res, 400, 'invalid_request').errors).toEqual([{ field: 'size', detail: 'size must be a positive whole number' }]);
     expect(fake.signer.calls).toEqual([]);
+  });
+
+  it('signs the one part of a 1-byte upload', async () => {
+    const fake = app();
+    const res = await ask(fake, { key: `${mine}a.mp4`, uploadId: 'u1', size: 1, partNumbers: [1] }).expect(200);
+    expect(res.body.parts).toEqual([{ partNumber: 1, url: expect.any(String), size: 1 }]);
+  });
+
+  it('asks for JSON', async () => {
+    const fake = app();
+    const res = await request(fake.app).post('/uploads/multipart/parts').set(SUB_HEADER, sub).type('text/plain').send('{}');
+    expect(expectProblem(res, 400, 'invalid_request').detail).toBe('Send the request details as JSON with Content-Type: application/json.');
   });
 
   it('refuses a size over maxFileSize with 413, and accepts exactly maxFileSize', async () => {
@@ -259,6 +272,16 @@ describe('POST /uploads/multipart/complete', () => {
     expect(expectProblem(res, 409, 'incomplete_upload').detail).toBe(`The upload is not complete: missing parts ${missing} and 9 more. Upload the missing parts, then complete again.`);
   });
 
+  it('keeps the answer short: at most 5 wrong-size and 20 unexpected parts are named', async () => {
+    const fake = app({ maxFileSize: 1024 * MiB, allowedContentTypes: ['video/*'] });
+    const { key, uploadId } = await start(fake, 7 * 5 * MiB);
+    uploaded(fake, uploadId, Object.fromEntries(Array.from({ length: 7 + 22 }, (_, i) => [i + 1, 1])));
+    const detail = String(expectProblem(await complete(fake, { key, uploadId, size: 7 * 5 * MiB }), 409, 'incomplete_upload').detail);
+    const wrong = [1, 2, 3, 4, 5].map((n) => `part ${n} is 1 bytes, not ${5 * MiB}`).join('; ');
+    const extra = Array.from({ length: 20 }, (_, i) => i + 8).join(', ');
+    expect(detail).toBe(`The upload is not complete: ${wrong}; unexpected parts ${extra}. Upload the missing parts, then complete again.`);
+  });
+
   it('names every fault at once: missing, wrong-size and unexpected parts', async () => {
     const fake = app({ allowedContentTypes: ['video/*'] });
     const { key, uploadId } = await start(fake);
@@ -313,7 +336,8 @@ describe('POST /uploads/multipart/complete', () => {
     ]);
     expectProblem(await complete(fake, { key: `${folderOf('bob')}x.mp4`, uploadId: 'u1', size: SIZE }), 403, 'forbidden');
     expectProblem(await complete(fake, { key: `${mine}../x`, uploadId: 'u1', size: SIZE }), 403, 'forbidden');
-    expectProblem(await request(fake.app).post('/uploads/multipart/complete').set(SUB_HEADER, sub).type('text/plain').send('x'), 400, 'invalid_request');
+    const text = await request(fake.app).post('/uploads/multipart/complete').set(SUB_HEADER, sub).type('text/plain').send('x');
+    expect(expectProblem(text, 400, 'invalid_request').detail).toBe('Send the request details as JSON with Content-Type: application/json.');
     expect(fake.bucket.calls).toEqual([]);
   });
 });

@@ -1,4 +1,7 @@
 // The single-PUT routes (POST and GET /uploads) on a recording signer: what is signed, what the client is told, what is refused.
+import express from 'express';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { BUCKET, expectProblem, fakeApp, folderOf, MiB, SCOPE_HEADER, SUB_HEADER } from '../support/fake-deps';
 
@@ -13,6 +16,7 @@ describe('POST /uploads: one presigned PUT', () => {
 
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.headers['content-length']).toBe(String(Buffer.byteLength(res.text)));
     expect(res.body.key).toMatch(new RegExp(`^${alice}[0-9a-f-]{36}\\.jpg$`));
     expect(res.body).toEqual({
       method: 'PUT',
@@ -156,6 +160,39 @@ describe('POST /uploads: refused input', () => {
     expect(expectProblem(latin, 400, 'invalid_request').detail).toBe('Send the JSON body in UTF-8.');
     const gzip = await request(app).post('/uploads').set(SUB_HEADER, 'u').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send(body);
     expect(expectProblem(gzip, 400, 'invalid_request').detail).toBe('Send the JSON body uncompressed (no Content-Encoding).');
+  });
+
+  it('uses a body the host already parsed with its own express.json()', async () => {
+    const { app, signer } = fakeApp({}, [express.json()]);
+    await request(app).post('/uploads').set(SUB_HEADER, 'u').send({ contentType: 'image/png', size: 7 }).expect(200);
+    expect(signer.calls[0].headers!['content-length']).toBe('7');
+  });
+
+  it('answers 413 and closes the connection when a chunked body (no Content-Length) grows over 16 KiB', async () => {
+    const { app, signer } = fakeApp();
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const answer = await new Promise<{ status: number; connection?: string; body: string }>((resolve, reject) => {
+        const req = http.request(
+          { host: '127.0.0.1', port: (server.address() as AddressInfo).port, method: 'POST', path: '/uploads', headers: { 'Content-Type': 'application/json', [SUB_HEADER]: 'u' } },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body }));
+          },
+        );
+        req.on('error', reject);
+        req.write(`{"contentType":"image/png","size":1,"pad":"${'x'.repeat(10 * 1024)}`);
+        req.end(`${'x'.repeat(10 * 1024)}"}`);
+      });
+      expect(answer.status).toBe(413);
+      expect(answer.connection).toBe('close');
+      expect(JSON.parse(answer.body).code).toBe('request_too_large');
+      expect(signer.calls).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('answers 413 request_too_large for a body over 16 KiB, and reads one of exactly 16 KiB', async () => {
