@@ -9,6 +9,8 @@ module.exports = {
   // A mutation run's sandbox copy of the project (npm run test:mutation) is not part of this one.
   modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // The ESM client (client/) imports its siblings as './x.js', as browsers need; here that is the './x.ts' source.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 30000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

@@ -8,14 +8,6 @@ declare module 'autocannon' {
       body?: string;
       connections?: number;
       duration?: number;
-      pipelining?: number;
-    }
-    interface Histogram {
-      average: number;
-      p50: number;
-      p90: number;
-      p99: number;
-      max: number;
     }
     interface Result {
       duration: number;
@@ -23,8 +15,7 @@ declare module 'autocannon' {
       timeouts: number;
       non2xx: number;
       '2xx': number;
-      latency: Histogram;
-      requests: Histogram & { total: number };
+      latency: { p50: number; p99: number };
     }
   }
   function autocannon(options: autocannon.Options): Promise<autocannon.Result>;

@@ -1,153 +1,79 @@
-// Part 1: requests/s and latency of auth alone, directUpload()'s POST /uploads and a getSignedUrl() route, interleaved.
+// Part 1: directUpload()'s GET and POST /uploads against no-op routes of the same method, with and without auth.
 import autocannon from 'autocannon';
-import { ROUTES } from './contract';
-import type { BenchServer } from './processes';
+import { ROUTES, type BenchServer } from './processes';
 
-export type RouteName = 'noop' | 'presign' | 'naive' | 'json' | 'leanJson' | 'unsigned' | 'signed' | 'presignGet' | 'lean' | 'leanExpressJson' | 'leanResJson';
-
-export interface RouteRun {
-  route: RouteName;
-  round: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** App server CPU time (user + system) per answered request, in µs: less sensitive to other tenants than req/s. */
-  cpuUsPerRequest: number;
-  /** The server's main thread alone (10 ms ticks): what bounds a single Node process's throughput. */
-  mainThreadCpuUsPerRequest: number;
-  /** The load generator's CPU time per answered request, in µs: on 2 cores it competes with the server. */
-  clientCpuUsPerRequest: number;
+/** One loaded route: the method, and whether it is the presign route or its no-op baseline, with auth or without. */
+export interface RouteCase {
+  name: string;
+  method: 'GET' | 'POST';
+  route: 'uploads' | 'noop';
+  authenticated: boolean;
 }
 
-export interface RouteSummary {
-  route: RouteName;
-  /** Medians over rounds. */
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  cpuUsPerRequest: number;
-  mainThreadCpuUsPerRequest: number;
-  clientCpuUsPerRequest: number;
-  /** Every round's requests/s, to show the spread. */
-  perRound: number[];
-}
+export const CASES: RouteCase[] = (['GET', 'POST'] as const).flatMap((method) =>
+  [true, false].flatMap((authenticated) =>
+    (['uploads', 'noop'] as const).map((route) => ({ name: `${method} ${authenticated ? '' : 'open '}${route}`, method, route, authenticated })),
+  ),
+);
 
-export interface RouteCostResult {
-  connections: number;
-  secondsPerRun: number;
-  rounds: number;
-  runs: RouteRun[];
-  summary: Partial<Record<RouteName, RouteSummary>> & Record<'noop' | 'presign' | 'naive', RouteSummary>;
-  /** Median over rounds of the per-round ratio, so machine noise within a round cancels. */
-  ratios: { presignOverNoop: number; presignOverNaive: number };
-  /** Every round's ratio, to show how much the shared machine moved them. */
-  perRoundRatios: { presignOverNoop: number[]; presignOverNaive: number[] };
-}
+/** Medians over rounds. cpuUsPerRequest: the app server's CPU (all threads), less sensitive than req/s to other tenants. */
+export type RouteSummary = { requestsPerSecond: number; p50Ms: number; p99Ms: number; cpuUsPerRequest: number; perRound: number[] };
 
-export interface RouteCostSettings {
-  token: string;
-  connections: number;
-  secondsPerRun: number;
-  rounds: number;
-  warmupSeconds: number;
-  /** Also load the diagnostic routes (json, unsigned). */
-  decompose: boolean;
-  /** For investigations: load only these routes (ratios then need noop, presign and naive among them). */
-  only?: RouteName[];
-  log: (line: string) => void;
-}
+/** presign ÷ no-op of the same method and authentication: the median of per-round req/s ratios, their range, and by CPU. */
+export type RouteRatio = { method: 'GET' | 'POST'; authenticated: boolean; median: number; perRound: number[]; byCpu: number };
 
-const median = (values: number[]): number => {
+export type RouteCostResult = { connections: number; secondsPerRun: number; rounds: number; summary: Record<string, RouteSummary>; ratios: RouteRatio[] };
+
+export const median = (values: number[]): number => {
   const sorted = [...values].sort((x, y) => x - y);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-/** The body every route gets, so the three requests differ only in their path. */
-const BODY = JSON.stringify({ filename: 'holiday.jpg', contentType: 'image/jpeg', size: 2_345_678 });
-const QUERY = new URLSearchParams({ filename: 'holiday.jpg', contentType: 'image/jpeg', size: '2345678' }).toString();
+/** The upload every request asks for: in the query string for GET (the AWS sample's form), as JSON for POST. */
+const UPLOAD = { filename: 'holiday.jpg', contentType: 'image/jpeg', size: '2345678' };
 
-async function load(server: BenchServer, route: RouteName, token: string, connections: number, seconds: number): Promise<autocannon.Result> {
-  // presignGet is the seed sample's GET /uploads?…: the same upload asked for in the query string, no body to read.
+async function load(server: BenchServer, c: RouteCase, token: string, connections: number, duration: number): Promise<autocannon.Result> {
+  const path = `${c.authenticated ? '' : ROUTES.open}${ROUTES[c.route]}`;
+  const headers: Record<string, string> = c.authenticated ? { authorization: `Bearer ${token}` } : {};
   const request: autocannon.Options =
-    route === 'presignGet'
-      ? { url: server.url(`${ROUTES.presign}?${QUERY}`), method: 'GET', headers: { authorization: `Bearer ${token}` } }
-      : { url: server.url(ROUTES[route]), method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: BODY };
-  const result = await autocannon({
-    ...request,
-    connections,
-    duration: seconds,
-  });
+    c.method === 'GET'
+      ? { url: server.url(`${path}?${new URLSearchParams(UPLOAD)}`), headers }
+      : { url: server.url(path), method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ ...UPLOAD, size: Number(UPLOAD.size) }) };
+  const result = await autocannon({ ...request, connections, duration });
   // A benchmark of error responses would be meaningless (and flattering): any failure stops the bench.
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-    throw new Error(`${route}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts in ${seconds}s`);
-  }
+  if (result.non2xx || result.errors || result.timeouts) throw new Error(`${c.name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   return result;
 }
 
-export async function measureRouteCost(server: BenchServer, settings: RouteCostSettings): Promise<RouteCostResult> {
-  // The three compared routes, then the diagnostics that split presign's extra cost, all in the same rotation.
-  const order: RouteName[] = settings.only ?? (settings.decompose ? ['noop', 'presign', 'naive', 'unsigned', 'presignGet', 'lean', 'leanExpressJson', 'leanResJson'] : ['noop', 'presign', 'naive']);
+export async function measureRouteCost(
+  server: BenchServer,
+  settings: { token: string; connections: number; secondsPerRun: number; rounds: number; log: (line: string) => void },
+): Promise<RouteCostResult> {
+  const { token, connections, secondsPerRun, rounds } = settings;
   // Warm-up: JIT, the JWKS fetch of each auth() instance, keep-alive sockets. Not recorded.
-  for (const route of order) await load(server, route, settings.token, settings.connections, settings.warmupSeconds);
-
-  const runs: RouteRun[] = [];
-  for (let round = 0; round < settings.rounds; round++) {
+  for (const c of CASES) await load(server, c, token, connections, 2);
+  const runs = new Map(CASES.map((c) => [c.name, [] as Array<{ rps: number; p50: number; p99: number; cpuUs: number }>]));
+  for (let round = 0; round < rounds; round++) {
     // Rotate who goes first, so a slow patch of the shared machine does not always land on the same route.
-    const rotated = order.map((_, i) => order[(i + round) % order.length]);
-    for (const route of rotated) {
+    for (const c of CASES.map((_, i) => CASES[(i + round) % CASES.length])) {
       await server.meterStart();
-      const clientStart = process.cpuUsage();
-      const result = await load(server, route, settings.token, settings.connections, settings.secondsPerRun);
-      const client = process.cpuUsage(clientStart);
+      const result = await load(server, c, token, connections, secondsPerRun);
       const reading = await server.meterStop();
-      const run: RouteRun = {
-        route,
-        round,
-        requestsPerSecond: result['2xx'] / result.duration,
-        p50Ms: result.latency.p50,
-        p99Ms: result.latency.p99,
-        cpuUsPerRequest: (reading.cpuMs * 1000) / result['2xx'],
-        mainThreadCpuUsPerRequest: (reading.mainThreadCpuMs * 1000) / result['2xx'],
-        clientCpuUsPerRequest: (client.user + client.system) / result['2xx'],
-      };
-      runs.push(run);
-      settings.log(
-        `  round ${round + 1}/${settings.rounds} ${route.padEnd(7)} ${run.requestsPerSecond.toFixed(0).padStart(6)} req/s  ` +
-          `p50 ${run.p50Ms} ms  p99 ${run.p99Ms} ms  CPU/req server ${run.cpuUsPerRequest.toFixed(0)} µs (main thread ${run.mainThreadCpuUsPerRequest.toFixed(0)}), client ${run.clientCpuUsPerRequest.toFixed(0)} µs`,
-      );
+      const run = { rps: result['2xx'] / result.duration, p50: result.latency.p50, p99: result.latency.p99, cpuUs: (reading.cpuMs * 1000) / result['2xx'] };
+      (runs.get(c.name) as typeof run[]).push(run);
+      settings.log(`  round ${round + 1}/${rounds} ${c.name.padEnd(17)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  server CPU ${run.cpuUs.toFixed(0)} µs/req`);
     }
   }
-
-  const summarise = (route: RouteName): RouteSummary => {
-    const mine = runs.filter((run) => run.route === route);
-    return {
-      route,
-      requestsPerSecond: median(mine.map((run) => run.requestsPerSecond)),
-      p50Ms: median(mine.map((run) => run.p50Ms)),
-      p99Ms: median(mine.map((run) => run.p99Ms)),
-      cpuUsPerRequest: median(mine.map((run) => run.cpuUsPerRequest)),
-      mainThreadCpuUsPerRequest: median(mine.map((run) => run.mainThreadCpuUsPerRequest)),
-      clientCpuUsPerRequest: median(mine.map((run) => run.clientCpuUsPerRequest)),
-      perRound: mine.map((run) => run.requestsPerSecond),
-    };
-  };
-  const summary = Object.fromEntries(order.map((route) => [route, summarise(route)])) as RouteCostResult['summary'];
-  const roundRatios = (over: RouteName): number[] =>
-    summary.presign && summary[over] ? summary.presign.perRound.map((rps, round) => rps / (summary[over] as RouteSummary).perRound[round]) : [];
-  const perRoundRatios = { presignOverNoop: roundRatios('noop'), presignOverNaive: roundRatios('naive') };
-  return {
-    connections: settings.connections,
-    secondsPerRun: settings.secondsPerRun,
-    rounds: settings.rounds,
-    runs,
-    summary,
-    ratios: {
-      presignOverNoop: perRoundRatios.presignOverNoop.length ? median(perRoundRatios.presignOverNoop) : NaN,
-      presignOverNaive: perRoundRatios.presignOverNaive.length ? median(perRoundRatios.presignOverNaive) : NaN,
-    },
-    perRoundRatios,
-  };
+  const summary: Record<string, RouteSummary> = {};
+  for (const [name, mine] of runs) {
+    const mid = (value: (run: (typeof mine)[number]) => number) => median(mine.map(value));
+    summary[name] = { requestsPerSecond: mid((r) => r.rps), p50Ms: mid((r) => r.p50), p99Ms: mid((r) => r.p99), cpuUsPerRequest: mid((r) => r.cpuUs), perRound: mine.map((r) => r.rps) };
+  }
+  const ratios = CASES.filter((c) => c.route === 'uploads').map((c): RouteRatio => {
+    const [presign, noop] = [summary[c.name], summary[c.name.replace('uploads', 'noop')]];
+    const perRound = presign.perRound.map((rps, round) => rps / noop.perRound[round]);
+    return { method: c.method, authenticated: c.authenticated, median: median(perRound), perRound, byCpu: noop.cpuUsPerRequest / presign.cpuUsPerRequest };
+  });
+  return { connections, secondsPerRun, rounds, summary, ratios };
 }
-
-export { median };

@@ -1,16 +1,15 @@
-// `npm run bench`: starts the local S3, the dev issuer and app server children, runs the three parts, writes results and chart.
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+// `npm run bench`: starts the local S3, the dev issuer and the app server children, runs the three parts, writes results and chart.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { startDevIssuer, type DevIssuer } from '../example-server/embedded/dev-issuer';
-import { startLocalS3, type LocalS3 } from '../example-server/embedded/local-s3';
-import { renderChart, formatBytes } from './chart';
-import type { BenchServerConfig } from './contract';
-import { forkBench, removeOnExit, startBenchServer, stopAll, stopChild, type BenchServer } from './processes';
-import { measureRouteCost, type RouteCostResult, type RouteName } from './route-cost';
+import { startDevIssuer, type DevIssuer } from '../dev/issuer';
+import { startLocalS3, type LocalS3 } from '../dev/local-s3';
+import { formatBytes, renderChart } from './chart';
+import { forkBench, removeOnExit, startBenchServer, stopAll, stopChild, type BenchServer, type BenchServerConfig } from './processes';
+import { CASES, measureRouteCost, type RouteCostResult } from './route-cost';
 import type { SignerResult } from './signer';
 import { measureUploads, type UploadResult } from './uploads';
 
@@ -19,157 +18,84 @@ const AUDIENCE = 'https://uploads.bench/api';
 const BUCKET = 'bench-uploads';
 /** Past this the bench is stuck, not slow: everything is stopped and the run fails. */
 const TIME_LIMIT_MS = 12 * 60 * 1000;
-
-const TARGETS = {
-  presignOverNoop: 0.85,
-  presignOverNaive: 3,
-  presignerUs: 30,
-  directBytesReceived: 2048,
-  /** "Flat": the largest file's server CPU within this factor of the smallest file's. */
-  directCpuGrowth: 2,
-};
+const TARGETS = { getOverNoop: 0.92, postOverNoop: 0.95, presignerUs: 30, directBytesReceived: 2048, directCpuGrowth: 2 };
 
 const PARTS = new Set((process.env.BENCH_ONLY ?? 'signer,routes,uploads').split(',').map((p) => p.trim()));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
-const CONNECTIONS = 50;
-/** Also run the diagnostic routes that split the presign route's extra cost; BENCH_DECOMPOSE=0 skips them. */
-const DECOMPOSE = process.env.BENCH_DECOMPOSE !== '0';
-/** BENCH_ROUTES=presign,unsigned loads only those routes: for investigating one difference. */
-const ONLY_ROUTES = process.env.BENCH_ROUTES ? (process.env.BENCH_ROUTES.split(',') as RouteName[]) : undefined;
 const SIZES = (process.env.BENCH_SIZES_MIB ?? '1,64,512').split(',').map((mib) => Number(mib) * MiB);
 /** Fewer runs for big files: each 512 MiB run moves a gigabyte through the proxy path. */
 const repetitions = (size: number): number => (size <= 8 * MiB ? 5 : size <= 128 * MiB ? 3 : 2);
-
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
-interface Machine {
-  nproc: number;
-  cpuModel: string;
-  node: string;
-  platform: string;
-  memoryGiB: number;
-  date: string;
-  commit: string;
-}
+type Results = { machine: { nproc: number; cpuModel: string; node: string; platform: string; date: string; commit: string }; signer?: SignerResult; routes?: RouteCostResult; uploads?: UploadResult };
 
-function machine(): Machine {
-  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: path.join(__dirname, '..'), encoding: 'utf8' }).trim();
-  } catch {
-    // Not a git checkout: the commit is only informative.
-  }
-  return {
-    nproc: os.availableParallelism(),
-    cpuModel: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown',
-    node: process.version,
-    platform: `${os.type()} ${os.release()} ${os.arch()}`,
-    memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
-    date: new Date().toISOString(),
-    commit,
-  };
+function machine(): Results['machine'] {
+  // Outside a git checkout the commit is 'unknown': it is only informative.
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: __dirname, encoding: 'utf8' }).stdout?.trim() || 'unknown';
+  const platform = `${os.type()} ${os.release()} ${os.arch()}, ${Math.round(os.totalmem() / 1024 ** 3)} GiB`;
+  return { nproc: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, platform, date: new Date().toISOString(), commit };
 }
 
 async function measureSigner(): Promise<SignerResult> {
-  const child = forkBench('signer.ts', {});
-  try {
-    return await new Promise<SignerResult>((resolve, reject) => {
-      child.once('message', (message: SignerResult) => resolve(message));
-      child.once('exit', (code) => reject(new Error(`signer bench exited (code ${code}) without a result`)));
-    });
-  } finally {
-    await stopChild(child);
-  }
+  const child = forkBench('signer.ts');
+  const result = new Promise<SignerResult>((resolve, reject) => {
+    child.once('message', resolve).once('exit', (code) => reject(new Error(`signer bench exited (code ${code}) without a result`)));
+  });
+  return result.finally(() => stopChild(child));
 }
 
 const pass = (ok: boolean): string => (ok ? 'met' : '**missed**');
-const fixed = (value: number, digits = 0): string => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const n = (value: number, digits = 0): string => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const row = (...cells: Array<string | number>): string => `| ${cells.join(' | ')} |`;
 
 /** The results as Markdown tables: printed, and pasted into docs/performance.md. */
-function report(results: { machine: Machine; signer?: SignerResult; routes?: RouteCostResult; uploads?: UploadResult }): string {
-  const lines: string[] = [];
-  const m = results.machine;
-  lines.push(`Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; ${m.date}, commit ${m.commit}`, '');
-  if (results.routes) {
-    const r = results.routes;
-    lines.push(`### Route cost (${r.connections} connections, ${r.rounds} interleaved rounds × ${r.secondsPerRun} s per route, medians)`, '');
-    lines.push('| route | req/s | p50 latency | p99 latency | server CPU per request | of which main thread | load generator CPU per request |', '|---|---:|---:|---:|---:|---:|---:|');
-    const names = {
-      noop: '(a) auth() + no-op JSON',
-      presign: '(b) directUpload() POST /uploads',
-      naive: '(c) same with getSignedUrl()',
-      json: 'diagnostic: (a) + express.json() body',
-      leanJson: 'diagnostic: (a) + hand-rolled body read + JSON.parse',
-      unsigned: 'diagnostic: (b) with a no-op signer',
-      signed: 'diagnostic: (b) sharing (a)\'s auth() instance',
-      presignGet: 'diagnostic: GET /uploads?… (same presign, no body)',
-      lean: 'diagnostic: (b) with lean body read, cached owner folder, no ETag',
-      leanExpressJson: 'diagnostic: lean, but express.json() again',
-      leanResJson: 'diagnostic: lean, but res.json() again',
-    };
-    for (const route of ['noop', 'presign', 'naive', 'json', 'leanJson', 'unsigned', 'signed', 'presignGet', 'lean', 'leanExpressJson', 'leanResJson'] as const) {
-      const s = r.summary[route];
-      if (!s) continue;
-      lines.push(`| ${names[route]} | ${fixed(s.requestsPerSecond)} | ${s.p50Ms} ms | ${s.p99Ms} ms | ${fixed(s.cpuUsPerRequest)} µs | ${fixed(s.mainThreadCpuUsPerRequest)} µs | ${fixed(s.clientCpuUsPerRequest)} µs |`);
+function report({ machine: m, signer, routes, uploads }: Results): string {
+  const lines = [`Machine: ${m.nproc} cores, ${m.cpuModel}, Node ${m.node}, ${m.platform}; ${m.date}, commit ${m.commit}`, ''];
+  if (routes) {
+    lines.push(`Route cost: ${routes.connections} connections, ${routes.rounds} interleaved rounds × ${routes.secondsPerRun} s per route, medians`, '');
+    lines.push(row('route', 'req/s', 'p50', 'p99', 'server CPU / request'), '|---|---:|---:|---:|---:|');
+    for (const c of CASES) {
+      const s = routes.summary[c.name];
+      lines.push(row(c.name, n(s.requestsPerSecond), `${s.p50Ms} ms`, `${s.p99Ms} ms`, `${n(s.cpuUsPerRequest)} µs`));
+    }
+    lines.push('', row('ratio /uploads ÷ no-op', 'median of per-round ratios', 'range', 'by server CPU', 'target'), '|---|---:|---:|---:|---|');
+    for (const r of routes.ratios) {
+      const target = r.method === 'GET' ? TARGETS.getOverNoop : TARGETS.postOverNoop;
+      const verdict = r.authenticated ? `≥ ${target}: ${pass(r.median >= target)}` : '';
+      const range = `${Math.min(...r.perRound).toFixed(2)}–${Math.max(...r.perRound).toFixed(2)}`;
+      lines.push(row(`${r.method}, ${r.authenticated ? 'RS256 JWT' : 'no auth'}`, r.median.toFixed(3), range, r.byCpu.toFixed(2), verdict));
     }
     lines.push('');
-    if (!r.summary.noop || !r.summary.presign || !r.summary.naive) return lines.join('\n');
-    const range = (values: number[], digits: number) => (values.length ? `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}` : '');
-    const cpu = (route: 'noop' | 'presign' | 'naive') => r.summary[route].cpuUsPerRequest;
-    lines.push('| ratio | median of per-round ratios | range over rounds | server CPU per request, inverted | target | |', '|---|---:|---:|---:|---:|---|');
-    lines.push(
-      `| b/a presign vs auth alone | ${r.ratios.presignOverNoop.toFixed(2)} | ${range(r.perRoundRatios.presignOverNoop, 2)} | ${(cpu('noop') / cpu('presign')).toFixed(2)} | ≥ ${TARGETS.presignOverNoop} | ${pass(r.ratios.presignOverNoop >= TARGETS.presignOverNoop)} |`,
-    );
-    lines.push(
-      `| b/c presign vs getSignedUrl route | ${r.ratios.presignOverNaive.toFixed(2)} | ${range(r.perRoundRatios.presignOverNaive, 2)} | ${(cpu('naive') / cpu('presign')).toFixed(2)} | ≥ ${TARGETS.presignOverNaive} | ${pass(r.ratios.presignOverNaive >= TARGETS.presignOverNaive)} |`,
-    );
-    lines.push('');
   }
-  if (results.signer) {
-    const s = results.signer;
-    lines.push(`### Signer cost (one process, warmed, median of ${s.blocks} alternating blocks)`, '');
-    lines.push('| operation | µs per call | target | |', '|---|---:|---:|---|');
-    lines.push(`| Presigner.presign() | ${s.presignerUs.toFixed(1)} | ≤ ${TARGETS.presignerUs} | ${pass(s.presignerUs <= TARGETS.presignerUs)} |`);
-    lines.push(`| SDK SignatureV4.presign(), prepared request | ${s.signatureV4Us.toFixed(1)} | | ${(s.signatureV4Us / s.presignerUs).toFixed(1)}× slower |`);
-    lines.push(`| getSignedUrl(PutObjectCommand) | ${s.getSignedUrlUs.toFixed(1)} | | ${(s.getSignedUrlUs / s.presignerUs).toFixed(1)}× slower |`);
-    lines.push(`| jose jwtVerify RS256 (context: the auth floor) | ${s.rs256VerifyUs.toFixed(1)} | | |`);
-    lines.push('');
+  if (signer) {
+    lines.push(`Signer cost (one process, warmed, median of ${signer.blocks} alternating blocks)`, '', row('operation', 'µs per call', ''), '|---|---:|---|');
+    lines.push(row('Presigner.presign()', signer.presignerUs.toFixed(1), `≤ ${TARGETS.presignerUs}: ${pass(signer.presignerUs <= TARGETS.presignerUs)}`));
+    lines.push(row('getSignedUrl(PutObjectCommand)', signer.getSignedUrlUs.toFixed(1), `${(signer.getSignedUrlUs / signer.presignerUs).toFixed(1)}× slower`));
+    lines.push(row('jose jwtVerify RS256 (the auth floor)', signer.rs256VerifyUs.toFixed(1), ''), '');
   }
-  if (results.uploads) {
-    const u = results.uploads;
-    lines.push('### Direct vs proxied upload: what the app server pays per file (medians; RSS: worst run)', '');
-    lines.push('| file | path | runs | bytes received | bytes sent to S3 | CPU time | peak RSS | RSS rise | client wall time |', '|---:|---|---:|---:|---:|---:|---:|---:|---:|');
-    for (const row of u.summary) {
-      lines.push(
-        `| ${row.size / MiB} MiB | ${row.mode} | ${row.runs} | ${fixed(row.bytesReceived)} B | ${fixed(row.bytesSentToS3)} B | ${row.cpuMs.toFixed(1)} ms | ${formatBytes(row.peakRss)} | ${formatBytes(Math.max(0, row.rssGrowth))} | ${fixed(row.clientMs)} ms |`,
-      );
+  if (uploads) {
+    lines.push('Direct vs proxied upload: what the app server pays per file (medians; RSS: worst run)', '');
+    lines.push(row('file', 'path', 'runs', 'bytes received', 'bytes sent to S3', 'CPU time', 'peak RSS', 'RSS rise', 'client wall time'), '|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const u of uploads.summary) {
+      lines.push(row(`${u.size / MiB} MiB`, u.mode, u.runs, `${n(u.bytesReceived)} B`, `${n(u.bytesSentToS3)} B`, `${u.cpuMs.toFixed(1)} ms`, formatBytes(u.peakRss), formatBytes(Math.max(0, u.rssGrowth)), `${n(u.clientMs)} ms`));
     }
-    lines.push('', `CPU time includes the meter's own floor (an empty window): ${u.floorCpuMs.direct.toFixed(2)} ms (direct server), ${u.floorCpuMs.proxied.toFixed(2)} ms (proxied server).`);
-    const direct = u.summary.filter((row) => row.mode === 'direct');
-    const maxBytes = Math.max(...direct.map((row) => row.bytesReceived));
+    const direct = uploads.summary.filter((u) => u.mode === 'direct');
+    const maxBytes = Math.max(...direct.map((u) => u.bytesReceived));
     const growth = direct[direct.length - 1].cpuMs / direct[0].cpuMs;
-    lines.push('');
-    lines.push('| direct-upload target | value | target | |', '|---|---:|---:|---|');
-    lines.push(`| most bytes received per file | ${fixed(maxBytes)} B | < ${TARGETS.directBytesReceived} B | ${pass(maxBytes < TARGETS.directBytesReceived)} |`);
-    lines.push(
-      `| CPU ${direct[direct.length - 1].size / MiB} MiB ÷ CPU ${direct[0].size / MiB} MiB | ${growth.toFixed(2)}× | ≤ ${TARGETS.directCpuGrowth}× (flat) | ${pass(growth <= TARGETS.directCpuGrowth)} |`,
-    );
-    lines.push('');
+    lines.push('', `CPU includes the meter's floor (an empty window): ${uploads.floorCpuMs.direct.toFixed(2)} ms direct, ${uploads.floorCpuMs.proxied.toFixed(2)} ms proxied.`);
+    lines.push(`Direct: at most ${n(maxBytes)} B received per file (< ${TARGETS.directBytesReceived}: ${pass(maxBytes < TARGETS.directBytesReceived)}); CPU largest ÷ smallest file ${growth.toFixed(2)}× (≤ ${TARGETS.directCpuGrowth}: ${pass(growth <= TARGETS.directCpuGrowth)}).`, '');
   }
   return lines.join('\n');
 }
 
 async function main(): Promise<void> {
-  const limit = setTimeout(() => {
+  setTimeout(() => {
     log(`bench: over ${TIME_LIMIT_MS / 60000} minutes, stopping everything`);
     void stopAll().finally(() => process.exit(1));
-  }, TIME_LIMIT_MS);
-  limit.unref();
-
+  }, TIME_LIMIT_MS).unref();
   const started = Date.now();
-  const results: { machine: Machine; signer?: SignerResult; routes?: RouteCostResult; uploads?: UploadResult } = { machine: machine() };
+  const results: Results = { machine: machine() };
   let issuer: DevIssuer | undefined;
   let s3: LocalS3 | undefined;
   let client: S3Client | undefined;
@@ -182,32 +108,24 @@ async function main(): Promise<void> {
       results.signer = await measureSigner();
     }
     if (PARTS.has('routes') || PARTS.has('uploads')) {
-      [issuer, s3] = await Promise.all([
-        startDevIssuer({ audience: AUDIENCE }),
-        startLocalS3({ directory: s3Directory, buckets: [{ name: BUCKET }] }),
-      ]);
+      [issuer, s3] = await Promise.all([startDevIssuer({ audience: AUDIENCE }), startLocalS3({ directory: s3Directory, buckets: [{ name: BUCKET }] })]);
       client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: s3.credentials });
     }
-    const serverConfig = (): BenchServerConfig => ({
-      issuerBaseURL: (issuer as DevIssuer).url,
-      audience: AUDIENCE,
-      bucket: BUCKET,
-      s3: { endpoint: (s3 as LocalS3).endpoint, region: (s3 as LocalS3).region, credentials: (s3 as LocalS3).credentials },
-    });
+    const config = (): BenchServerConfig => ({ issuerBaseURL: (issuer as DevIssuer).url, audience: AUDIENCE, bucket: BUCKET, s3: s3 as LocalS3 });
+    const token = async () => (issuer as DevIssuer).issue({ sub: 'auth0|bench-user' });
     if (PARTS.has('routes')) {
-      log(`Route cost: ${ROUNDS} rounds × ${ONLY_ROUTES?.length ?? (DECOMPOSE ? 8 : 3)} routes × ${SECONDS} s, ${CONNECTIONS} connections...`);
-      const server = await startBenchServer(serverConfig());
+      log(`Route cost: ${ROUNDS} rounds × ${CASES.length} routes × ${SECONDS} s, 50 connections...`);
+      const server = await startBenchServer(config());
       servers.push(server);
-      const token = await (issuer as DevIssuer).issue({ sub: 'auth0|bench-user' });
-      results.routes = await measureRouteCost(server, { token, connections: CONNECTIONS, secondsPerRun: SECONDS, rounds: ROUNDS, warmupSeconds: 2, decompose: DECOMPOSE, only: ONLY_ROUTES, log });
+      results.routes = await measureRouteCost(server, { token: await token(), connections: 50, secondsPerRun: SECONDS, rounds: ROUNDS, log });
       await server.stop();
     }
     if (PARTS.has('uploads')) {
       log(`Direct vs proxied: ${SIZES.map((size) => `${size / MiB} MiB`).join(', ')}...`);
-      const [direct, proxied] = await Promise.all([startBenchServer(serverConfig()), startBenchServer(serverConfig())]);
+      // One server per mode, so the proxy's grown heap is not counted in the direct server's RSS.
+      const [direct, proxied] = await Promise.all([startBenchServer(config()), startBenchServer(config())]);
       servers.push(direct, proxied);
-      const token = await (issuer as DevIssuer).issue({ sub: 'auth0|bench-user' });
-      results.uploads = await measureUploads({ direct, proxied }, { token, s3: client as S3Client, bucket: BUCKET, sizes: SIZES, repetitions, log });
+      results.uploads = await measureUploads({ direct, proxied }, { token: await token(), s3: client as S3Client, bucket: BUCKET, sizes: SIZES, repetitions, log });
     }
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
@@ -216,21 +134,14 @@ async function main(): Promise<void> {
     await rm(s3Directory, { recursive: true, force: true });
     await stopAll();
   }
-
-  const text = report(results);
-  log('');
-  log(text);
-  const full = ['signer', 'routes', 'uploads'].every((part) => PARTS.has(part));
-  if (full) {
-    // Only a complete run replaces the recorded results, so results.json and chart.svg always describe one run.
-    const out = (name: string) => path.join(__dirname, name);
-    writeFileSync(out('results.json'), `${JSON.stringify({ ...results, targets: TARGETS, seconds: Math.round((Date.now() - started) / 1000) }, null, 2)}\n`);
-    const m = results.machine;
-    writeFileSync(out('chart.svg'), renderChart((results.uploads as UploadResult).summary, `${m.nproc} × ${m.cpuModel}, Node ${m.node}, s3rver on the same machine; ${m.date.slice(0, 10)}`));
-    log(`Wrote bench/results.json and bench/chart.svg (${Math.round((Date.now() - started) / 1000)} s).`);
-  } else {
-    log(`Partial run (BENCH_ONLY=${[...PARTS].join(',')}): results.json and chart.svg left as they were.`);
-  }
+  log(`\n${report(results)}`);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  if (!['signer', 'routes', 'uploads'].every((part) => PARTS.has(part))) return log(`Partial run (BENCH_ONLY): results.json and chart.svg left as they were (${seconds} s).`);
+  // Only a complete run replaces the recorded results, so results.json and chart.svg always describe one run.
+  writeFileSync(path.join(__dirname, 'results.json'), `${JSON.stringify({ ...results, targets: TARGETS, seconds }, null, 2)}\n`);
+  const m = results.machine;
+  writeFileSync(path.join(__dirname, 'chart.svg'), renderChart((results.uploads as UploadResult).summary, `${m.nproc} × ${m.cpuModel}, Node ${m.node}, s3rver on the same machine; ${m.date.slice(0, 10)}`));
+  log(`Wrote bench/results.json and bench/chart.svg (${seconds} s).`);
 }
 
 main().catch(async (err) => {

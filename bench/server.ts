@@ -1,116 +1,49 @@
-// The app server under test, run as a child of bench/run.ts: directUpload() next to its baselines, with meters over IPC.
+// The app server under test, run as a child of bench/run.ts: directUpload() beside its no-op and proxy baselines.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { S3Client } from '@aws-sdk/client-s3';
-import express from 'express';
-import { authenticationHandlers, createRouter, directUpload, parseOptions, Presigner, Storage, type DirectUploadOptions } from '../middleware';
-import { ROUTES, type BenchServerConfig, type ServerRequest } from './contract';
+import express, { type RequestHandler } from 'express';
+import { auth } from 'express-oauth2-jwt-bearer';
+import { directUpload, type DirectUploadOptions } from '../middleware';
 import { Meter } from './meter';
-import { leanPresignRouter } from './lean-presign';
-import { naivePresignRouter } from './naive-presign';
+import { ROUTES, type BenchServerConfig, type MeterRequest } from './processes';
 import { proxyUploadRouter } from './proxy-upload';
 
-/** Largest file the bench uploads, with room: every route accepts up to this. */
-const MAX_FILE_SIZE = 1024 ** 3;
+const settings = JSON.parse(process.env.BENCH_SERVER_CONFIG ?? '{}') as BenchServerConfig;
+const jwtAuth = { issuerBaseURL: settings.issuerBaseURL, audience: settings.audience };
+const options: DirectUploadOptions = {
+  bucket: settings.bucket,
+  region: settings.s3.region,
+  s3: { endpoint: settings.s3.endpoint, forcePathStyle: true, credentials: settings.s3.credentials },
+  auth: jwtAuth,
+  allowedContentTypes: ['image/*', 'application/octet-stream'],
+  maxFileSize: 1024 ** 3,
+  // One PUT per file whatever its size, so the server's share of an upload stays one request.
+  multipart: false,
+};
 
-function main(): void {
-  const settings = JSON.parse(process.env.BENCH_SERVER_CONFIG ?? '{}') as BenchServerConfig;
-  const options: DirectUploadOptions = {
-    bucket: settings.bucket,
-    region: settings.s3.region,
-    s3: { endpoint: settings.s3.endpoint, forcePathStyle: true, credentials: settings.s3.credentials },
-    auth: { issuerBaseURL: settings.issuerBaseURL, audience: settings.audience },
-    allowedContentTypes: ['image/*', 'application/octet-stream'],
-    maxFileSize: MAX_FILE_SIZE,
-    // The upload part measures one PUT per file, whatever the size, so the server's share stays one request.
-    multipart: false,
+/** The least an authenticated route does: answer with res.json(); POST also reads the same body with express.json(). */
+function noopRoutes(authenticate: RequestHandler[]): express.Router {
+  const answer: RequestHandler = function noop(_req, res) {
+    res.set('Cache-Control', 'no-store').json({ ok: true });
   };
-  // The baselines get the middleware's own parsed configuration and auth(): only what they compare differs.
-  const config = parseOptions(options);
-  const authenticate = authenticationHandlers(config);
-
-  const meter = new Meter();
-  // The proxy's S3 client sends through an agent the meter watches, to count the second copy of every byte.
-  const s3Agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
-  meter.watchAgent(s3Agent);
-  const proxyS3 = new S3Client({
-    endpoint: settings.s3.endpoint,
-    region: settings.s3.region,
-    forcePathStyle: true,
-    credentials: settings.s3.credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: { httpAgent: s3Agent },
-  });
-
-  const app = express();
-  app.disable('x-powered-by');
-  // (a) What authentication alone costs: the same auth(), then the smallest JSON answer.
-  app.post(ROUTES.noop, ...authenticate, function authenticatedNoop(_req, res) {
-    res.status(200).setHeader('Cache-Control', 'no-store');
-    res.json({ ok: true });
-  });
-  // (b) The library, as users mount it.
-  app.use(directUpload(options));
-  // (c) The same route signing with getSignedUrl().
-  app.use(naivePresignRouter(config, authenticate, ROUTES.naive));
-  // Diagnostics that split (b) - (a) into its parts: reading the JSON body, and the route minus signing.
-  const jsonBody = express.json({ limit: '16kb', strict: true, type: ['application/json', 'application/*+json'] });
-  app.post(ROUTES.json, ...authenticate, jsonBody, function authenticatedJsonNoop(_req, res) {
-    res.status(200).setHeader('Cache-Control', 'no-store');
-    res.json({ ok: true });
-  });
-  app.post(ROUTES.leanJson, ...authenticate, function authenticatedLeanJson(req, res, next) {
-    // The least a route can do to get the JSON body: collect the chunks, parse once. No type/charset negotiation.
-    const chunks: Buffer[] = [];
-    let length = 0;
-    req.on('data', (chunk: Buffer) => {
-      length += chunk.length;
-      if (length > 16 * 1024) req.destroy();
-      else chunks.push(chunk);
-    });
-    req.on('end', () => {
-      try {
-        const body = JSON.parse(Buffer.concat(chunks, length).toString('utf8')) as unknown;
-        res.status(200).setHeader('Cache-Control', 'no-store');
-        res.json({ ok: typeof body === 'object' });
-      } catch (err) {
-        next(err);
-      }
-    });
-  });
-  const fixedUrl = `${settings.s3.endpoint}/${settings.bucket}/uploads/${'0'.repeat(32)}/${'0'.repeat(36)}.jpg?${'X'.repeat(420)}`;
-  const unsignedPresigner = { presign: async () => fixedUrl } as unknown as Presigner;
-  app.use('/diag/unsigned', createRouter(config, { presigner: unsignedPresigner, storage: new Storage(config.s3, config.bucket), authenticate }));
-  app.use('/diag/signed', createRouter(config, { presigner: new Presigner(config.s3, config.bucket), storage: new Storage(config.s3, config.bucket), authenticate }));
-  app.use(leanPresignRouter(config, new Presigner(config.s3, config.bucket), authenticate, ROUTES.lean));
-  app.use(leanPresignRouter(config, new Presigner(config.s3, config.bucket), authenticate, ROUTES.leanExpressJson, { expressJson: true }));
-  app.use(leanPresignRouter(config, new Presigner(config.s3, config.bucket), authenticate, ROUTES.leanResJson, { resJson: true }));
-  // The conventional alternative to direct upload.
-  app.use(proxyUploadRouter(config, proxyS3, authenticate, ROUTES.proxy));
-
-  const server = http.createServer(app);
-  meter.watchServer(server);
-  server.keepAliveTimeout = 60_000;
-
-  process.on('message', (message: ServerRequest) => {
-    if (message.op === 'meter-start') {
-      void meter.start().then(() => process.send?.({ id: message.id }));
-    } else if (message.op === 'meter-stop') {
-      process.send?.({ id: message.id, reading: meter.stop() });
-    } else if (message.op === 'clock') {
-      // The monotonic clock in µs, the time base of --cpu-prof samples: profile.ts keeps only what follows a mark.
-      process.send?.({ id: message.id, clockUs: Number(process.hrtime.bigint() / 1000n) });
-    }
-  });
-  // The parent owns our lifetime: if it goes away, even by crashing, so do we.
-  process.on('disconnect', () => process.exit(0));
-  // An orderly exit on SIGTERM, so that --cpu-prof (BENCH_CPU_PROF) gets to write its profile.
-  process.on('SIGTERM', () => process.exit(0));
-
-  server.listen(0, '127.0.0.1', () => {
-    process.send?.({ ready: true, port: (server.address() as AddressInfo).port });
-  });
+  return express.Router().get(ROUTES.noop, ...authenticate, answer).post(ROUTES.noop, ...authenticate, express.json(), answer);
 }
 
-if (require.main === module) main();
+const meter = new Meter();
+const app = express();
+app.disable('x-powered-by');
+// The same token check as directUpload() builds from the same options: express-oauth2-jwt-bearer's auth().
+app.use(noopRoutes([auth(jwtAuth)]), directUpload(options));
+app.use(ROUTES.open, noopRoutes([]), directUpload({ ...options, auth: false, owner: () => 'auth0|bench-user' }));
+app.use(proxyUploadRouter(settings, auth(jwtAuth), meter));
+
+const server = http.createServer(app);
+meter.watchServer(server);
+server.keepAliveTimeout = 60_000;
+process.on('message', (message: MeterRequest) => {
+  if (message.op === 'meter-start') void meter.start().then(() => process.send?.({ id: message.id }));
+  else process.send?.({ id: message.id, reading: meter.stop() });
+});
+// The parent owns our lifetime: if it goes away, even by crashing, so do we.
+process.on('disconnect', () => process.exit(0));
+server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as AddressInfo).port }));

@@ -7,81 +7,50 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ROUTES } from './contract';
 import type { MeterReading } from './meter';
-import { forgetTempDir, removeOnExit, type BenchServer } from './processes';
+import { ROUTES, removeOnExit, type BenchServer } from './processes';
 import { median } from './route-cost';
 
 export type UploadMode = 'direct' | 'proxied';
+const MODES: UploadMode[] = ['direct', 'proxied'];
 
-export interface UploadRun {
-  mode: UploadMode;
-  size: number;
-  reading: MeterReading;
-  /** Client-side time from the first request to the last response, in ms. */
-  clientMs: number;
-}
-
+/** Medians over runs; clientMs is client-side time. peakRss: the highest over runs; rssGrowth: the most RSS rose in a window. */
 export interface UploadSummary {
   mode: UploadMode;
   size: number;
   runs: number;
-  /** Medians over runs. */
   bytesReceived: number;
   bytesSentToS3: number;
   cpuMs: number;
   clientMs: number;
-  /** Highest peak over runs, and the most the RSS rose above its value at the window's start. */
   peakRss: number;
   rssGrowth: number;
 }
 
-export interface UploadResult {
-  /** CPU time of an empty metering window per server (median of 5): the meter's own floor, included in every run. */
-  floorCpuMs: Record<UploadMode, number>;
-  sizes: number[];
-  repetitions: Record<string, number>;
-  runs: UploadRun[];
-  summary: UploadSummary[];
-}
+/** `floorCpuMs`: CPU time of an empty metering window per server (median of 5), the meter's floor in every run. */
+export type UploadResult = { floorCpuMs: Record<UploadMode, number>; runs: Array<{ mode: UploadMode; size: number; reading: MeterReading; clientMs: number }>; summary: UploadSummary[] };
 
-export interface UploadSettings {
-  token: string;
-  s3: S3Client;
-  bucket: string;
-  sizes: number[];
-  /** Runs per mode for a size; big files get fewer to keep the bench to minutes. */
-  repetitions: (size: number) => number;
-  log: (line: string) => void;
-}
+/** `repetitions`: runs per mode for a size; big files get fewer to keep the bench to minutes. */
+export type UploadSettings = { token: string; s3: S3Client; bucket: string; sizes: number[]; repetitions: (size: number) => number; log: (line: string) => void };
 
 const MiB = 1024 * 1024;
 /** Keep-alive, as a browser would: the presign request and the next one share a connection. */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
-/** Writes a file of `size` bytes one MiB at a time, so the client never holds the file in memory. */
+/** Writes random bytes one MiB at a time (a different first byte per MiB), so the client never holds the file. */
 async function writeTestFile(file: string, size: number): Promise<void> {
   const handle = await open(file, 'w');
-  try {
-    const chunk = randomBytes(MiB);
-    for (let written = 0; written < size; written += chunk.length) {
-      // A different first byte per MiB, so no two parts of the file are identical.
-      chunk[0] = (written / MiB) & 0xff;
-      await handle.write(chunk, 0, Math.min(chunk.length, size - written));
-    }
-  } finally {
-    await handle.close();
+  const chunk = randomBytes(MiB);
+  for (let written = 0; written < size; written += MiB) {
+    chunk[0] = (written / MiB) & 0xff;
+    await handle.write(chunk, 0, Math.min(MiB, size - written));
   }
+  await handle.close();
 }
 
-interface Reply {
-  status: number;
-  body: string;
-}
-
-/** Sends a request whose body is produced by `send`, and collects the response. */
-function request(url: string, method: string, headers: Record<string, string | number>, send: (req: http.ClientRequest) => Promise<void>, viaAgent = true): Promise<Reply> {
-  return new Promise<Reply>((resolve, reject) => {
+/** Sends a request whose body `send` writes, and collects the response. */
+function request(url: string, method: string, headers: http.OutgoingHttpHeaders, send: (req: http.ClientRequest) => Promise<unknown>, viaAgent = true) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = http.request(url, { method, headers, agent: viaAgent ? agent : undefined }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -89,52 +58,39 @@ function request(url: string, method: string, headers: Record<string, string | n
       res.on('error', reject);
     });
     req.on('error', reject);
-    send(req).catch((err) => {
-      req.destroy(err);
-      reject(err);
-    });
+    send(req).catch((err) => req.destroy(err));
   });
 }
 
 /** Browser flow: ask the app server for a URL, then PUT the file to S3 with the headers it names. */
 async function uploadDirect(server: BenchServer, token: string, file: string, size: number): Promise<string> {
   const ask = JSON.stringify({ filename: 'bench.bin', contentType: 'application/octet-stream', size });
-  const presign = await request(
-    server.url(ROUTES.presign),
-    'POST',
-    { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(ask) },
-    async (req) => void req.end(ask),
-  );
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(ask) };
+  const presign = await request(server.url(ROUTES.uploads), 'POST', headers, async (req) => req.end(ask));
   if (presign.status !== 200) throw new Error(`presign: ${presign.status} ${presign.body}`);
-  const { url, headers, key } = JSON.parse(presign.body) as { url: string; headers: Record<string, string>; key: string };
+  const answer = JSON.parse(presign.body) as { url: string; headers: Record<string, string>; key: string };
   // S3 is another host: its connection is not the app server's (no agent shared with it).
-  const put = await request(url, 'PUT', { ...headers, 'content-length': size }, (req) => pipeline(createReadStream(file), req), false);
+  const put = await request(answer.url, 'PUT', { ...answer.headers, 'content-length': size }, (req) => pipeline(createReadStream(file), req), false);
   if (put.status !== 200) throw new Error(`direct PUT: ${put.status} ${put.body}`);
-  return key;
+  return answer.key;
 }
 
 /** Classic form upload: the whole file goes to the app server as multipart/form-data. */
 async function uploadProxied(server: BenchServer, token: string, file: string, size: number): Promise<string> {
   const boundary = `----bench${randomBytes(8).toString('hex')}`;
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  const reply = await request(
-    server.url(ROUTES.proxy),
-    'POST',
-    { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + size + tail.length },
-    async (req) => {
-      req.write(head);
-      await pipeline(createReadStream(file), req, { end: false });
-      req.end(tail);
-    },
-  );
+  const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+  const tail = `\r\n--${boundary}--\r\n`;
+  const headers = { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + size + tail.length };
+  const reply = await request(server.url(ROUTES.proxy), 'POST', headers, async (req) => {
+    req.write(head);
+    await pipeline(createReadStream(file), req, { end: false });
+    req.end(tail);
+  });
   if (reply.status !== 201) throw new Error(`proxied upload: ${reply.status} ${reply.body}`);
   return (JSON.parse(reply.body) as { key: string }).key;
 }
 
-async function uploadOnce(mode: UploadMode, server: BenchServer, settings: UploadSettings, file: string, size: number): Promise<UploadRun> {
+async function uploadOnce(mode: UploadMode, server: BenchServer, settings: UploadSettings, file: string, size: number) {
   await server.meterStart();
   const start = performance.now();
   const key = await (mode === 'direct' ? uploadDirect : uploadProxied)(server, settings.token, file, size);
@@ -147,73 +103,54 @@ async function uploadOnce(mode: UploadMode, server: BenchServer, settings: Uploa
   return { mode, size, reading, clientMs };
 }
 
-/**
- * Each mode has its own app server process, so one's leftovers (heap grown by the proxy) are not the other's RSS.
- * Per size, the modes alternate run by run, so a noisy patch hits both.
- */
+/** Each mode has its own app server. Per size, the modes alternate run by run, so a noisy patch hits both. */
 export async function measureUploads(servers: Record<UploadMode, BenchServer>, settings: UploadSettings): Promise<UploadResult> {
   const floorCpuMs = {} as Record<UploadMode, number>;
-  for (const mode of ['direct', 'proxied'] as const) {
+  for (const mode of MODES) {
     const empty: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      await servers[mode].meterStart();
-      empty.push((await servers[mode].meterStop()).cpuMs);
-    }
+    for (let i = 0; i < 5; i++) empty.push(await servers[mode].meterStart().then(() => servers[mode].meterStop()).then((r) => r.cpuMs));
     floorCpuMs[mode] = median(empty);
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'edu-bench-files-'));
   removeOnExit(dir);
-  const runs: UploadRun[] = [];
+  const runs: UploadResult['runs'] = [];
   try {
     for (const size of settings.sizes) {
       const file = path.join(dir, `${size}.bin`);
       await writeTestFile(file, size);
-      // Warm-up on the smallest file: JIT, JWKS, connections. Not recorded.
-      if (size === settings.sizes[0]) {
-        for (const mode of ['direct', 'proxied'] as const) await uploadOnce(mode, servers[mode], settings, file, size);
-      }
+      // Warm-up on the first file: JIT, JWKS, connections. Not recorded.
+      if (size === settings.sizes[0]) for (const mode of MODES) await uploadOnce(mode, servers[mode], settings, file, size);
       for (let rep = 0; rep < settings.repetitions(size); rep++) {
-        for (const mode of ['direct', 'proxied'] as const) {
+        for (const mode of MODES) {
           const run = await uploadOnce(mode, servers[mode], settings, file, size);
           runs.push(run);
           const r = run.reading;
-          settings.log(
-            `  ${(size / MiB).toFixed(0).padStart(4)} MiB ${mode.padEnd(8)} received ${r.bytesReceived.toLocaleString('en-US').padStart(13)} B  ` +
-              `cpu ${r.cpuMs.toFixed(1).padStart(8)} ms  peak RSS ${(r.peakRss / MiB).toFixed(0).padStart(4)} MiB  wall ${run.clientMs.toFixed(0)} ms`,
-          );
+          settings.log(`  ${String(size / MiB).padStart(4)} MiB ${mode.padEnd(8)} received ${r.bytesReceived.toLocaleString('en-US').padStart(13)} B  cpu ${r.cpuMs.toFixed(1).padStart(8)} ms  peak RSS ${(r.peakRss / MiB).toFixed(0).padStart(4)} MiB  wall ${run.clientMs.toFixed(0)} ms`);
         }
       }
-      // Delete each file once used: at most one test file is on disk at a time.
+      // At most one test file is on disk at a time.
       await rm(file, { force: true });
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
-    forgetTempDir(dir);
     agent.destroy();
   }
-
-  const summary: UploadSummary[] = [];
-  for (const size of settings.sizes) {
-    for (const mode of ['direct', 'proxied'] as const) {
+  const summary = settings.sizes.flatMap((size) =>
+    MODES.map((mode): UploadSummary => {
       const mine = runs.filter((run) => run.mode === mode && run.size === size);
-      summary.push({
+      const mid = (value: (run: (typeof runs)[number]) => number) => median(mine.map(value));
+      return {
         mode,
         size,
         runs: mine.length,
-        bytesReceived: median(mine.map((run) => run.reading.bytesReceived)),
-        bytesSentToS3: median(mine.map((run) => run.reading.bytesSentToS3)),
-        cpuMs: median(mine.map((run) => run.reading.cpuMs)),
-        clientMs: median(mine.map((run) => run.clientMs)),
+        bytesReceived: mid((run) => run.reading.bytesReceived),
+        bytesSentToS3: mid((run) => run.reading.bytesSentToS3),
+        cpuMs: mid((run) => run.reading.cpuMs),
+        clientMs: mid((run) => run.clientMs),
         peakRss: Math.max(...mine.map((run) => run.reading.peakRss)),
         rssGrowth: Math.max(...mine.map((run) => run.reading.peakRss - run.reading.startRss)),
-      });
-    }
-  }
-  return {
-    floorCpuMs,
-    sizes: settings.sizes,
-    repetitions: Object.fromEntries(settings.sizes.map((size) => [String(size), settings.repetitions(size)])),
-    runs,
-    summary,
-  };
+      };
+    }),
+  );
+  return { floorCpuMs, runs, summary };
 }

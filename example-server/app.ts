@@ -1,21 +1,20 @@
-// Composes the example Express app: helmet with a CSP that allows the S3 origin, the static page, directUpload(), sign-in config, health.
+// Composes the example Express app: helmet with a CSP that allows the S3 origin, the static page and its upload client, directUpload(), sign-in config, health.
 import path from 'node:path';
-import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import {
-  directUpload,
-  InvalidRequestError,
-  NotFoundError,
-  parseOptions,
-  Presigner,
-  sendProblem,
-  toDirectUploadError,
-  type DirectUploadOptions,
-} from '../middleware';
+import { BadRequestError, sendProblem, type DirectUploadOptions } from '../middleware';
+import { routerDependencies } from '../middleware/dependencies';
+import { isJsonContentType, jsonBodyParser } from '../middleware/http/json';
+import { toDirectUploadError } from '../middleware/http/problem';
+import { createRouter } from '../middleware/http/routes';
+import { parseOptions } from '../middleware/options';
+import { Presigner } from '../middleware/s3/presigner';
+import { isDevIssuer, type DevIssuer } from '../dev/issuer';
+import { s3ClientConfig, type S3Connection } from '../dev/s3-connection';
+import { serveClientModules } from './client-module';
 import type { UploadPolicySettings } from './config';
-import { isDevIssuer, type DevIssuer } from './embedded/dev-issuer';
+import { fromExpressError, RouteNotFoundError } from './http-errors';
 
 /** Who signs users in: a real Auth0 tenant, or the development issuer running in this process. */
 export type Identity =
@@ -24,9 +23,8 @@ export type Identity =
 
 export interface AppOptions {
   bucket: string;
-  region: string;
-  /** S3 client settings: `endpoint` and `forcePathStyle` for S3-compatible stores, `credentials` when not from the environment. */
-  s3: S3ClientConfig;
+  /** Where the bucket is: its region, plus `endpoint` and `forcePathStyle` for S3-compatible stores, `credentials` when not from the environment. */
+  s3: S3Connection;
   keyPrefix: string;
   publicRead: boolean;
   policy: UploadPolicySettings;
@@ -35,7 +33,7 @@ export interface AppOptions {
   publicDir?: string;
   /** Parallel part uploads the page uses for multipart. It defaults to 4. */
   partConcurrency?: number;
-  /** Offer multipart uploads. It defaults to true; the embedded local S3 cannot do them, so embedded mode turns them off. */
+  /** Offer multipart uploads. It defaults to true; s3rver cannot list or abort parts, so embedded mode on s3rver turns them off. */
   multipart?: boolean;
 }
 
@@ -59,21 +57,22 @@ export interface PageConfig {
 
 export const DEFAULT_PUBLIC_DIR = path.resolve(__dirname, '..', 'public');
 export const DEFAULT_PART_CONCURRENCY = 4;
+
 /** Development user names: short and URL-safe, so they read well in a `sub` claim and a log line. */
 const DEV_USER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Placeholder keys for the origin probe: signing is local and the URL is thrown away. */
+const PROBE_CREDENTIALS = Object.freeze({ accessKeyId: 'ORIGIN-PROBE', secretAccessKey: 'ORIGIN-PROBE' });
+
 /**
- * The origin presigned URLs point at, found by signing a throwaway URL with the same client settings the router
- * uses, so the CSP and the URLs can never disagree. Dummy credentials: signing is local and the URL is discarded.
+ * The origin presigned URLs point at, found by signing a throwaway URL with the router's own client configuration
+ * (endpoint, region, path style), so the CSP and the URLs can never disagree. Only the credentials are swapped for
+ * placeholders, so start-up never waits on the SDK's credential chain (an instance-metadata lookup, say).
  */
-export async function s3OriginFor(bucket: string, region: string, s3: S3ClientConfig): Promise<string> {
-  const client = new S3Client({ ...s3, region, credentials: { accessKeyId: 'ORIGIN-PROBE', secretAccessKey: 'ORIGIN-PROBE' } });
-  try {
-    const url = await new Presigner(client, bucket).presign({ method: 'PUT', key: 'probe', expiresIn: 1, signingDate: new Date() });
-    return new URL(url).origin;
-  } finally {
-    client.destroy();
-  }
+export async function s3OriginFor(client: S3Client, bucket: string): Promise<string> {
+  const probe = { config: { ...client.config, credentials: async () => PROBE_CREDENTIALS } } as unknown as S3Client;
+  const url = await new Presigner(probe, bucket).presign({ method: 'PUT', key: 'probe', expiresIn: 1, signingDate: new Date() });
+  return new URL(url).origin;
 }
 
 function directUploadOptions(options: AppOptions): DirectUploadOptions {
@@ -88,8 +87,8 @@ function directUploadOptions(options: AppOptions): DirectUploadOptions {
       : undefined;
   return {
     bucket: options.bucket,
-    region: options.region,
-    s3: options.s3,
+    region: options.s3.region,
+    s3: s3ClientConfig(options.s3),
     auth,
     keyPrefix: options.keyPrefix,
     ...(options.publicRead ? { acl: 'public-read' as const } : {}),
@@ -106,9 +105,10 @@ function directUploadOptions(options: AppOptions): DirectUploadOptions {
  */
 function devLogin(issuer: DevIssuer): RequestHandler {
   return function devLoginHandler(req, res, next) {
+    if (!isJsonContentType(req.headers['content-type'])) return next(new BadRequestError('Send {"name": "..."} as JSON with Content-Type: application/json.'));
     const name = (req.body as { name?: unknown } | undefined)?.name;
     if (typeof name !== 'string' || !DEV_USER_NAME.test(name)) {
-      return next(new InvalidRequestError('Pick a user name of 1-64 letters, digits, dots, dashes or underscores.'));
+      return next(new BadRequestError('Pick a user name of 1-64 letters, digits, dots, dashes or underscores.'));
     }
     issuer.issue({ sub: `dev|${name}` }).then((token) => {
       res.setHeader('Cache-Control', 'no-store');
@@ -122,11 +122,10 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
   if (identity.kind === 'dev' && !isDevIssuer(identity.issuer)) {
     throw new Error('identity.kind "dev" needs the DevIssuer object returned by startDevIssuer() in this process.');
   }
-  const uploadOptions = directUploadOptions(options);
-  // Validate once up front to learn the effective limits for the page; directUpload() validates the same options.
-  const effective = parseOptions(uploadOptions);
-  effective.s3.destroy();
-  const s3Origin = await s3OriginFor(options.bucket, options.region, options.s3);
+  // Parsed once: the router, the page's limits and the CSP's S3 origin all come from this one configuration and its one S3 client.
+  const effective = parseOptions(directUploadOptions(options));
+  const uploads = createRouter(effective, routerDependencies(effective));
+  const s3Origin = await s3OriginFor(effective.s3, effective.bucket);
   const auth0Origin = identity.kind === 'auth0' ? new URL(identity.issuerBaseURL).origin : undefined;
 
   const pageConfig: PageConfig = {
@@ -172,12 +171,15 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
     res.json(pageConfig);
   });
   if (identity.kind === 'dev') {
-    app.post('/dev-login', express.json({ limit: '1kb' }), devLogin(identity.issuer));
+    // The router's own JSON reader: bad JSON, a foreign charset, Content-Encoding or an oversized body are a 400 or 413.
+    app.post('/dev-login', jsonBodyParser(), devLogin(identity.issuer));
   }
 
-  app.use(directUpload(uploadOptions));
+  app.use(uploads);
 
   app.use(express.static(options.publicDir ?? DEFAULT_PUBLIC_DIR));
+  // The page imports express-direct-upload/client from here (same origin, so the CSP's script-src 'self' allows it).
+  app.use('/client', serveClientModules());
   if (identity.kind === 'auth0') {
     // The SPA SDK's browser bundle, straight from node_modules: no build step and no CDN.
     const sdkDir = path.join(path.dirname(require.resolve('@auth0/auth0-spa-js')), '..');
@@ -185,14 +187,11 @@ export async function createApp(options: AppOptions): Promise<ExampleApp> {
   }
 
   app.use(function routeNotFound(req, _res, next) {
-    const error = new NotFoundError(`Nothing here: ${req.method} ${req.path}.`);
-    // Distinct from a route's own "not found" (an unknown object), so the page can tell "route not available".
-    error.code = 'route_not_found';
-    next(error);
+    next(new RouteNotFoundError(`Nothing here: ${req.method} ${req.path}.`));
   });
   const problems: ErrorRequestHandler = function exampleProblemHandler(err, req, res, next) {
     if (res.headersSent) return next(err);
-    const mapped = toDirectUploadError(err);
+    const mapped = toDirectUploadError(fromExpressError(err));
     if (mapped.status >= 500) console.error('example-server:', err);
     sendProblem(res, mapped, req.path);
   };

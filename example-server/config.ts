@@ -1,5 +1,8 @@
 // Reads the example-server's settings from the environment (and the deployment config file) and decides real vs embedded mode.
+import net from 'node:net';
 import path from 'node:path';
+import type { S3Connection } from '../dev/s3-connection';
+import { MAX_EXPIRES_IN, MIN_EXPIRES_IN } from '../middleware/settings';
 import { CONFIG_FILE_ENV, DeploymentConfigError, loadDeploymentConfig, resolveDeploymentConfigFile, type DeploymentConfig } from '../terraform/config';
 
 /** Every environment variable the example-server reads itself; bucket, region, origins and prefix are read by loadDeploymentConfig(). */
@@ -7,6 +10,7 @@ export const SERVER_ENV = Object.freeze({
   port: 'PORT',
   host: 'HOST',
   dataDir: 'DATA_DIR',
+  localS3: 'LOCAL_S3',
   localS3Port: 'LOCAL_S3_PORT',
   devIssuerPort: 'DEV_ISSUER_PORT',
   issuerBaseURL: 'AUTH0_ISSUER_BASE_URL',
@@ -27,6 +31,12 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_DATA_DIR = '.data';
 export const DEFAULT_LOCAL_S3_PORT = 4568;
 export const DEFAULT_DEV_ISSUER_PORT = 4569;
+/** The local S3s the embedded mode can run: s3rver (default, no Ceph needed) or a throwaway Ceph RGW. */
+export const LOCAL_S3_KINDS = ['s3rver', 'rgw'] as const;
+export type LocalS3Kind = (typeof LOCAL_S3_KINDS)[number];
+export const DEFAULT_LOCAL_S3: LocalS3Kind = 's3rver';
+/** On RGW the multipart threshold defaults to S3's smallest part, so a file under the 10 MiB default limit can try multipart. */
+export const DEFAULT_RGW_MULTIPART_THRESHOLD = 5 * 1024 * 1024;
 /** The audience of development tokens; it only has to agree between the dev issuer and the router. */
 export const EMBEDDED_AUDIENCE = 'https://express-direct-upload.local/api';
 
@@ -51,8 +61,11 @@ interface CommonSettings {
 /** Nothing configured: local S3 and the development issuer run in this process tree. */
 export interface EmbeddedSettings extends CommonSettings {
   mode: 'embedded';
-  /** Absolute folder for the local S3 objects and the dev issuer's key. */
+  /** Absolute folder for the local S3 objects (s3rver) and the dev issuer's key. */
   dataDir: string;
+  /** Which local S3 runs: s3rver (single PUT, objects kept in dataDir) or Ceph RGW (verifies signatures, multipart, data in RAM). */
+  localS3: LocalS3Kind;
+  /** s3rver's port; RGW takes a free one. */
   localS3Port: number;
   devIssuerPort: number;
 }
@@ -62,7 +75,7 @@ export interface RealSettings extends CommonSettings {
   mode: 'real';
   auth0: { issuerBaseURL: string; audience: string; clientId: string };
   /** Only for S3-compatible stores (MinIO, Ceph RGW...); AWS S3 needs neither. */
-  s3: { endpoint?: string; forcePathStyle: boolean };
+  s3: Pick<S3Connection, 'endpoint' | 'forcePathStyle'>;
 }
 
 export type ServerSettings = EmbeddedSettings | RealSettings;
@@ -131,6 +144,43 @@ function url(env: NodeJS.ProcessEnv, name: string, example: string): string | un
   return raw;
 }
 
+function localS3Kind(env: NodeJS.ProcessEnv): LocalS3Kind {
+  const raw = text(env, SERVER_ENV.localS3);
+  if (raw === undefined) return DEFAULT_LOCAL_S3;
+  const kind = LOCAL_S3_KINDS.find((k) => k === raw.toLowerCase());
+  if (!kind) {
+    throw new StartupConfigError(SERVER_ENV.localS3, `${SERVER_ENV.localS3}=${raw} is not a local S3: use "s3rver" (the default) or "rgw" (Ceph RGW, when installed).`);
+  }
+  return kind;
+}
+
+/**
+ * True for addresses only this machine can reach: `localhost`, 127.0.0.0/8 and `::1` (also IPv4-mapped).
+ * `0.0.0.0` and `::` are not: they listen on every interface.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (bare === 'localhost') return true;
+  if (net.isIPv4(bare)) return bare.startsWith('127.');
+  if (!net.isIPv6(bare)) return false;
+  if (bare.startsWith('::ffff:')) return isLoopbackHost(bare.slice('::ffff:'.length));
+  return new net.SocketAddress({ address: bare, family: 'ipv6' }).address === '::1';
+}
+
+/**
+ * Embedded mode listens on loopback only: its development login hands a token to anyone who asks, and its local
+ * S3 accepts any signature. A StartupConfigError naming HOST otherwise, with both ways out.
+ */
+export function checkEmbeddedHost(host: string): void {
+  if (isLoopbackHost(host)) return;
+  throw new StartupConfigError(
+    SERVER_ENV.host,
+    `${SERVER_ENV.host}=${host} would let other machines reach the embedded development mode, whose development login ` +
+      `hands a token to anyone who asks. Embedded mode listens on loopback only: set ${SERVER_ENV.host}=127.0.0.1 (the default), ` +
+      `localhost or ::1, or configure Auth0 and S3 to run the real mode (see docs/example-server.md).`,
+  );
+}
+
 /** The variables whose presence means "I am configuring real Auth0 / S3". Any one of them turns embedded mode off. */
 const AUTH0_VARIABLES = [SERVER_ENV.issuerBaseURL, SERVER_ENV.audience, SERVER_ENV.clientId];
 const S3_VARIABLES = ['S3_BUCKET', SERVER_ENV.s3Endpoint, SERVER_ENV.s3ForcePathStyle];
@@ -140,7 +190,7 @@ function policy(env: NodeJS.ProcessEnv): UploadPolicySettings {
   return {
     maxFileSize: byteSize(env, SERVER_ENV.maxFileSize),
     allowedContentTypes: types?.split(',').map((t) => t.trim()).filter((t) => t !== ''),
-    expiresIn: integer(env, SERVER_ENV.expiresIn, undefined, 1, 604800),
+    expiresIn: integer(env, SERVER_ENV.expiresIn, undefined, MIN_EXPIRES_IN, MAX_EXPIRES_IN),
     multipartThreshold: byteSize(env, SERVER_ENV.multipartThreshold),
     multipartPartSize: byteSize(env, SERVER_ENV.multipartPartSize),
   };
@@ -181,24 +231,36 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): ServerSettin
           `or set ${SERVER_ENV.allowEmbeddedInProduction}=true if you really want the embedded mode here.`,
       );
     }
-    if (common.policy.multipartThreshold !== undefined || common.policy.multipartPartSize !== undefined) {
+    checkEmbeddedHost(common.host);
+    const localS3 = localS3Kind(env);
+    if (localS3 === 's3rver' && (common.policy.multipartThreshold !== undefined || common.policy.multipartPartSize !== undefined)) {
       const setting = text(env, SERVER_ENV.multipartThreshold) ? SERVER_ENV.multipartThreshold : SERVER_ENV.multipartPartSize;
       throw new StartupConfigError(
         setting,
-        `${setting} is set, but multipart uploads need a real S3 (or S3-compatible store): the embedded local S3 (s3rver) cannot list or abort parts. ` +
-          `Unset ${SERVER_ENV.multipartThreshold}/${SERVER_ENV.multipartPartSize}, or configure S3 and Auth0 (see docs/example-server.md).`,
+        `${setting} is set, but multipart uploads need an S3 that can list and abort parts, which the default local S3 (s3rver) cannot. ` +
+          `Set ${SERVER_ENV.localS3}=rgw to run the local S3 on Ceph RGW (see docs/example-server.md), unset ${SERVER_ENV.multipartThreshold}/${SERVER_ENV.multipartPartSize}, ` +
+          'or configure S3 and Auth0.',
       );
     }
+    if (localS3 === 'rgw') common.policy.multipartThreshold ??= DEFAULT_RGW_MULTIPART_THRESHOLD;
     const dataDir = path.resolve(text(env, SERVER_ENV.dataDir) ?? DEFAULT_DATA_DIR);
     return {
       mode: 'embedded',
       ...common,
       dataDir,
+      localS3,
       localS3Port: integer(env, SERVER_ENV.localS3Port, DEFAULT_LOCAL_S3_PORT, 0, 65535),
       devIssuerPort: integer(env, SERVER_ENV.devIssuerPort, DEFAULT_DEV_ISSUER_PORT, 0, 65535),
     };
   }
 
+  if (text(env, SERVER_ENV.localS3) !== undefined) {
+    throw new StartupConfigError(
+      SERVER_ENV.localS3,
+      `${SERVER_ENV.localS3} chooses the embedded mode's local S3, but ${[...given, ...(configFile ? [configFile] : [])].join(', ')} ` +
+        `configure the real mode, which uses your S3. Unset ${SERVER_ENV.localS3}, or unset those to run the embedded mode.`,
+    );
+  }
   const issuerBaseURL = url(env, SERVER_ENV.issuerBaseURL, 'https://YOUR_TENANT.us.auth0.com/');
   const audience = text(env, SERVER_ENV.audience);
   const clientId = text(env, SERVER_ENV.clientId);

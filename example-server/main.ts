@@ -1,6 +1,7 @@
 // Entry point of `npm start`: reads the settings, starts the server (and the embedded services), prints how to use it, stops on SIGTERM/SIGINT.
 import { DirectUploadOptionsError } from '../middleware';
-import { loadSettings, StartupConfigError, type RealSettings } from './config';
+import { loadSettings, SERVER_ENV, StartupConfigError, type RealSettings } from './config';
+import { curlExample, newmanCommand, SAMPLE_FILE } from './try-it';
 import { startServer, type RunningServer } from './server';
 
 const CURL_USER = 'curl';
@@ -26,19 +27,23 @@ async function banner(running: RunningServer): Promise<string> {
   ];
   if (running.embedded) {
     const { s3, issuer } = running.embedded;
+    const threshold = running.settings.policy.multipartThreshold;
     lines.push(
-      `  local S3       ${s3.endpoint}   bucket ${running.bucket} (s3rver, pid ${s3.pid}, access key ${s3.credentials.accessKeyId})`,
+      `  local S3       ${s3.endpoint}   bucket ${running.bucket} (${s3.description}; access key ${s3.credentials.accessKeyId})`,
+      s3.kind === 'rgw' && threshold !== undefined
+        ? `  multipart      above ${formatBytes(threshold)} (${SERVER_ENV.multipartThreshold}); RGW verifies every signature`
+        : `  multipart      off: s3rver cannot list or abort parts, and accepts any signature (${SERVER_ENV.localS3}=rgw runs Ceph RGW instead)`,
       `  dev issuer     ${issuer.url}   (tokens: POST ${issuer.tokenEndpoint} {"sub":"alice"})`,
     );
     lines.push(`  deployment     ${running.settings.deploymentFile ?? 'environment variables and defaults (no config file)'}`);
     const token = await issuer.issue({ sub: `dev|${CURL_USER}` });
     lines.push(
       '',
-      'Try it with curl (this token is valid for 1 hour; get another from the dev issuer, see docs/example-server.md):',
-      `  TOKEN='${token}'`,
-      '  FILE=photo.jpg',
-      `  UPLOAD_URL=$(curl -sf -H "Authorization: Bearer $TOKEN" "${running.url}${pageConfig.uploadsPath}?contentType=image/jpeg&size=$(wc -c < "$FILE" | tr -d ' ')" | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).uploadURL')`,
-      `  curl -f -T "$FILE" -H 'Content-Type: image/jpeg' "$UPLOAD_URL" && echo uploaded`,
+      `Try it with curl, pasted from the repository root (uploads ${SAMPLE_FILE}; the token is valid for 1 hour, see docs/example-server.md for another):`,
+      ...curlExample({ baseUrl: running.url, uploadsPath: pageConfig.uploadsPath, token }).map((line) => `  ${line}`),
+      '',
+      'Or run the Postman collection (sign-in, both upload flows, refusals) with newman, from the repository root:',
+      `  ${newmanCommand(running.url)}`,
     );
   } else {
     const { deployment, auth0 } = running.settings as RealSettings;

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppOptions, type PageConfig } from './app';
-import { SERVER_ENV, StartupConfigError, type ServerSettings } from './config';
+import { checkEmbeddedHost, SERVER_ENV, StartupConfigError, type ServerSettings } from './config';
 import { startEmbedded, embeddedPaths, type Embedded } from './embedded';
 
 export interface RunningServer {
@@ -59,6 +59,8 @@ function pageUrl(host: string, port: number): string {
 }
 
 export async function startServer(settings: ServerSettings): Promise<RunningServer> {
+  // loadSettings() checks this too; settings built by hand must not skip it.
+  if (settings.mode === 'embedded') checkEmbeddedHost(settings.host);
   // Listen first: the port (maybe 0) must be known before the local bucket's CORS rules can name the page origin.
   let handler: http.RequestListener = (_req, res) => {
     res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end('Starting\n');
@@ -80,17 +82,15 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
       embedded = await startEmbedded(settings, pageOrigins);
       options = {
         ...common,
-        region: embedded.s3.region,
-        s3: { endpoint: embedded.s3.endpoint, forcePathStyle: true, credentials: embedded.s3.credentials },
+        s3: embedded.s3,
         identity: { kind: 'dev', issuer: embedded.issuer },
-        // s3rver answers ListParts and AbortMultipartUpload with 405, so large files could never complete there.
-        multipart: false,
+        // s3rver answers ListParts and AbortMultipartUpload with 405, so large files could never complete there; RGW has both.
+        ...(embedded.s3.kind === 's3rver' ? { multipart: false } : {}),
       };
     } else {
       options = {
         ...common,
-        region: settings.deployment.region,
-        s3: { ...(settings.s3.endpoint ? { endpoint: settings.s3.endpoint } : {}), forcePathStyle: settings.s3.forcePathStyle },
+        s3: { region: settings.deployment.region, ...settings.s3 },
         identity: { kind: 'auth0', ...settings.auth0 },
       };
     }

@@ -2,6 +2,7 @@
 // This module must stay free of cdktf and provider imports: example-server loads it at runtime.
 import fs from 'node:fs';
 import path from 'node:path';
+import { bucketNameProblem, closestName, DEFAULT_KEY_PREFIX, keyPrefixProblem } from '../middleware/settings';
 
 /** Everything that must agree between the bucket and the server that signs URLs for it. */
 export interface DeploymentConfig {
@@ -21,13 +22,21 @@ export interface DeploymentConfig {
   abortIncompleteMultipartAfterDays: number;
   /** SSE-KMS key ARN for default encryption; without it the bucket uses SSE-S3 (AES256). */
   kmsKeyArn?: string;
+  /**
+   * The middleware's `quarantine.prefix` (e.g. `incoming/`): uploads land there until verified. Setting it adds a
+   * lifecycle rule that expires what was never released, and scopes the server policy to the move. It defaults to none (off).
+   */
+  quarantinePrefix?: string;
+  /** With `quarantinePrefix`: days after which S3 deletes an upload that was never verified and released. It defaults to `1`. */
+  quarantineExpirationDays?: number;
 }
 
 export const DEFAULT_BUCKET_NAME = 'direct-upload-dev';
 export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_ALLOWED_ORIGINS: readonly string[] = Object.freeze(['http://localhost:3000']);
-export const DEFAULT_KEY_PREFIX = 'uploads/';
+export { DEFAULT_KEY_PREFIX };
 export const DEFAULT_ABORT_INCOMPLETE_MULTIPART_AFTER_DAYS = 1;
+export const DEFAULT_QUARANTINE_EXPIRATION_DAYS = 1;
 
 /** Environment variable that names the JSON config file. */
 export const CONFIG_FILE_ENV = 'DIRECT_UPLOAD_CONFIG';
@@ -44,6 +53,8 @@ export const ENV_VARS = Object.freeze({
   publicRead: 'PUBLIC_READ',
   abortIncompleteMultipartAfterDays: 'ABORT_MULTIPART_AFTER_DAYS',
   kmsKeyArn: 'KMS_KEY_ARN',
+  quarantinePrefix: 'QUARANTINE_PREFIX',
+  quarantineExpirationDays: 'QUARANTINE_EXPIRATION_DAYS',
 } satisfies Record<keyof DeploymentConfig, string>);
 
 const SETTINGS = Object.keys(ENV_VARS) as Array<keyof DeploymentConfig>;
@@ -79,6 +90,7 @@ export function validateDeploymentConfig(input: Partial<DeploymentConfig>): Depl
   const keyPrefix = checkKeyPrefix(input.keyPrefix ?? DEFAULT_KEY_PREFIX);
   const publicRead = checkBoolean('publicRead', input.publicRead ?? false);
   const abortIncompleteMultipartAfterDays = checkDays(
+    'abortIncompleteMultipartAfterDays',
     input.abortIncompleteMultipartAfterDays ?? DEFAULT_ABORT_INCOMPLETE_MULTIPART_AFTER_DAYS,
   );
   const config: DeploymentConfig = {
@@ -91,6 +103,12 @@ export function validateDeploymentConfig(input: Partial<DeploymentConfig>): Depl
     abortIncompleteMultipartAfterDays,
   };
   if (input.kmsKeyArn !== undefined) config.kmsKeyArn = checkKmsKeyArn(input.kmsKeyArn, region);
+  if (input.quarantinePrefix !== undefined) {
+    config.quarantinePrefix = checkQuarantinePrefix(input.quarantinePrefix, keyPrefix);
+    config.quarantineExpirationDays = checkDays('quarantineExpirationDays', input.quarantineExpirationDays ?? DEFAULT_QUARANTINE_EXPIRATION_DAYS);
+  } else if (input.quarantineExpirationDays !== undefined) {
+    throw new DeploymentConfigError('quarantineExpirationDays', 'quarantineExpirationDays is set but quarantinePrefix is not: set quarantinePrefix (e.g. "incoming/") to turn quarantine on, or remove it.');
+  }
   return config;
 }
 
@@ -173,6 +191,15 @@ function readEnv(env: NodeJS.ProcessEnv): Partial<DeploymentConfig> {
   if (keyPrefix !== undefined) out.keyPrefix = keyPrefix;
   const kmsKeyArn = text('kmsKeyArn');
   if (kmsKeyArn !== undefined) out.kmsKeyArn = kmsKeyArn;
+  const quarantinePrefix = text('quarantinePrefix');
+  if (quarantinePrefix !== undefined) out.quarantinePrefix = quarantinePrefix;
+  const quarantineDays = text('quarantineExpirationDays');
+  if (quarantineDays !== undefined) {
+    if (!/^\d+$/.test(quarantineDays)) {
+      throw new DeploymentConfigError('quarantineExpirationDays', `${ENV_VARS.quarantineExpirationDays}=${quarantineDays} is not a whole number of days. Set it to a positive integer such as 1.`);
+    }
+    out.quarantineExpirationDays = Number(quarantineDays);
+  }
 
   for (const key of ['publicRead', 'allowAnyOrigin'] as const) {
     const value = text(key);
@@ -205,59 +232,28 @@ function checkKnownSettings(keys: string[], where: string): void {
   }
 }
 
+/** Names too far from a setting for edit distance to suggest it (lower case). */
+const SETTING_ALIASES: Readonly<Record<string, keyof DeploymentConfig>> = {
+  bucket: 'bucketName',
+  origins: 'allowedOrigins',
+  prefix: 'keyPrefix',
+  kmskeyid: 'kmsKeyArn',
+  kmskey: 'kmsKeyArn',
+};
+
 /** Suggests the setting a typo was meant to be (`allowedOrigin`, `bucket`, `prefix` ...). */
 function closestSetting(key: string): string | undefined {
-  const lower = key.toLowerCase();
-  const aliases: Record<string, keyof DeploymentConfig> = {
-    bucket: 'bucketName',
-    origins: 'allowedOrigins',
-    prefix: 'keyPrefix',
-    kmskeyid: 'kmsKeyArn',
-    kmskey: 'kmsKeyArn',
-  };
-  if (aliases[lower]) return aliases[lower];
-  let best: { name: string; distance: number } | undefined;
-  for (const name of SETTINGS) {
-    const distance = editDistance(lower, name.toLowerCase());
-    if (distance <= 3 && (!best || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
+  return closestName(key, SETTINGS, SETTING_ALIASES);
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
-
+/**
+ * S3's naming rules (shared with the middleware), without dots: the stack creates the bucket, and a dotted name
+ * would fail TLS on the virtual-hosted URLs that other S3 clients and Transfer Acceleration use.
+ */
 function checkBucketName(value: unknown): string {
-  const fail = (why: string) => new DeploymentConfigError('bucketName', `Invalid bucketName ${JSON.stringify(value)}: ${why}`);
-  if (typeof value !== 'string') throw fail('it must be a string such as "my-app-uploads".');
-  if (value.length < 3 || value.length > 63) throw fail('S3 bucket names are 3 to 63 characters long.');
-  // Suggest a name that fixes every rule at once, not one that trips the next check.
-  const suggestion = value.toLowerCase().replace(/[_.]/g, '-');
-  if (/[A-Z]/.test(value)) throw fail(`S3 bucket names are lowercase; use "${suggestion}".`);
-  if (value.includes('_')) throw fail(`S3 bucket names cannot contain "_"; use "${suggestion}".`);
-  if (!/^[a-z0-9.-]+$/.test(value)) throw fail('use only lowercase letters, digits and hyphens.');
-  if (!/^[a-z0-9].*[a-z0-9]$/.test(value)) throw fail('it must begin and end with a letter or digit.');
-  // Dots are legal S3 names, but the wildcard certificate *.s3.<region>.amazonaws.com does not cover
-  // "a.b.s3...", so a browser PUT to a virtual-hosted URL fails TLS. Refuse them instead of failing at upload time.
-  if (value.includes('.')) {
-    throw fail(`dots break HTTPS for virtual-hosted S3 URLs (the certificate does not match); use hyphens, e.g. "${suggestion}".`);
-  }
-  for (const prefix of ['xn--', 'sthree-', 'amzn-s3-demo-']) {
-    if (value.startsWith(prefix)) throw fail(`the prefix "${prefix}" is reserved by S3; choose another name.`);
-  }
-  for (const suffix of ['-s3alias', '--ol-s3', '--x-s3', '--table-s3']) {
-    if (value.endsWith(suffix)) throw fail(`the suffix "${suffix}" is reserved by S3; choose another name.`);
-  }
-  return value;
+  const problem = bucketNameProblem(value, { allowDots: false });
+  if (problem) throw new DeploymentConfigError('bucketName', `Invalid bucketName ${JSON.stringify(value)}: ${problem}.`);
+  return value as string;
 }
 
 function checkRegion(value: unknown): string {
@@ -326,33 +322,45 @@ function checkOrigin(origin: string, fail: (why: string) => DeploymentConfigErro
   throw fail(`"${origin}" is not written the way browsers send it (lowercase, no default port); use "${url.origin}".`);
 }
 
+/**
+ * The middleware's key-prefix rules (shared), plus what the IAM policy needs: the stack writes the prefix into the
+ * policy's resource ARN, so it must not be empty (the whole bucket) nor hold `*` (a wildcard there).
+ */
 function checkKeyPrefix(value: unknown): string {
   const fail = (why: string) => new DeploymentConfigError('keyPrefix', `Invalid keyPrefix ${JSON.stringify(value)}: ${why}`);
-  if (typeof value !== 'string' || value === '') {
+  if (value === '') {
     throw fail('use a folder-like prefix such as "uploads/"; an empty prefix would give the server write access to the whole bucket.');
   }
-  const suggestion = `${value.replace(/^\/+/, '').replace(/\/*$/, '')}/`;
-  if (value.startsWith('/')) throw fail(`S3 keys do not start with "/"; use "${suggestion}".`);
-  if (!value.endsWith('/')) throw fail(`it must end with "/" so that it names a folder; use "${suggestion}".`);
-  if (value.length > 256) throw fail('keep it under 256 characters; object keys are limited to 1024 bytes.');
-  // "*" and "?" would widen the IAM resource ARN; other punctuation needs URL-encoding in presigned URLs.
-  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/.test(value)) {
+  const problem = keyPrefixProblem(value);
+  if (problem) throw fail(`${problem}.`);
+  const prefix = value as string;
+  if (prefix.length > 256) throw fail('keep it under 256 characters; object keys are limited to 1024 bytes.');
+  // "*" would widen the IAM resource ARN; other punctuation needs URL-encoding in presigned URLs.
+  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/.test(prefix)) {
     throw fail('use letters, digits, ".", "_", "-" and single "/" separators only.');
   }
-  if (value.split('/').some((segment) => segment === '.' || segment === '..')) {
-    throw fail('"." and ".." segments are not allowed.');
+  return prefix;
+}
+
+function checkDays(setting: 'abortIncompleteMultipartAfterDays' | 'quarantineExpirationDays', value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new DeploymentConfigError(setting, `Invalid ${setting} ${JSON.stringify(value)}: use a positive whole number of days, such as 1.`);
   }
   return value;
 }
 
-function checkDays(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new DeploymentConfigError(
-      'abortIncompleteMultipartAfterDays',
-      `Invalid abortIncompleteMultipartAfterDays ${JSON.stringify(value)}: use a positive whole number of days, such as 1.`,
-    );
-  }
-  return value;
+/**
+ * The key-prefix rules again (the prefix goes into the policy's resource ARN and a lifecycle filter), apart from
+ * `keyPrefix`: released uploads must never lie under it, or its expiration rule would delete them.
+ */
+function checkQuarantinePrefix(value: unknown, keyPrefix: string): string {
+  const fail = (why: string) => new DeploymentConfigError('quarantinePrefix', `Invalid quarantinePrefix ${JSON.stringify(value)}: ${why}`);
+  const problem = value === '' ? 'it must not be empty' : keyPrefixProblem(value);
+  if (problem) throw fail(`${problem}.`);
+  const prefix = value as string;
+  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/.test(prefix)) throw fail('use letters, digits, ".", "_", "-" and single "/" separators only.');
+  if (keyPrefix.startsWith(prefix)) throw fail(`keyPrefix "${keyPrefix}" lies under it, so the expiration rule would delete released uploads. Use a separate folder such as "incoming/".`);
+  return prefix;
 }
 
 function checkKmsKeyArn(value: unknown, region: string): string {

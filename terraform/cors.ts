@@ -5,14 +5,26 @@ import { type DeploymentConfig, DeploymentConfigError } from './config';
 /**
  * Request headers a browser may send on a presigned PUT: exactly the ones the middleware's `headers` response can list.
  * - `Content-Type`: always sent and signed, so S3 rejects another type; a non-form type needs a CORS preflight.
- * - `Content-Disposition`: sent when the middleware's `contentDisposition` option is on.
+ * - `Content-Disposition`: sent with the `contentDisposition` option, and for script-capable types (`attachment`).
  * - `Content-MD5`: sent when the client asked for an integrity check; S3 verifies the body against it.
- * - `x-amz-acl`: only with public-read; the canned ACL is a signed header the client sends.
- * Not listed: `Content-Length` (the browser sets it itself) and other `x-amz-*` (the presigner moves signed `x-amz-*`
- * headers such as metadata into the query string). A client that sends signed `x-amz-*` headers
- * instead must add `x-amz-*` through the `allowedHeaders` option.
+ * - `x-amz-acl`: always sent, signed (`private`, or `public-read`), so a URL holder cannot choose another ACL.
+ * - `If-None-Match`: always sent, signed as `*`, so the URL cannot replace an object once it is there.
+ * - `x-amz-meta-*`: metadata from the `metadata` option travels as signed headers.
+ * - `x-amz-checksum-sha256`, `x-amz-checksum-crc64nvme`: sent when the middleware's `checksum` option is on; S3
+ *   verifies the body (or part) against the signed digest. Allowing them costs nothing when the option is off.
+ * Not listed: `Content-Length` (the browser sets it itself), and `Cache-Control`/`Pragma`, which the browser adds
+ * itself to a conditional request without a preflight.
  */
-export const DEFAULT_ALLOWED_HEADERS: readonly string[] = Object.freeze(['Content-Type', 'Content-Disposition', 'Content-MD5']);
+export const DEFAULT_ALLOWED_HEADERS: readonly string[] = Object.freeze([
+  'Content-Type',
+  'Content-Disposition',
+  'Content-MD5',
+  'x-amz-acl',
+  'If-None-Match',
+  'x-amz-meta-*',
+  'x-amz-checksum-sha256',
+  'x-amz-checksum-crc64nvme',
+]);
 
 /** Seconds a browser may cache a CORS preflight: fewer OPTIONS round trips per upload, and per multipart part. */
 export const DEFAULT_CORS_MAX_AGE_SECONDS = 3000;
@@ -28,7 +40,7 @@ export interface UploadCorsRule {
 }
 
 export interface UploadCorsOptions {
-  /** CORS allowed request headers. It defaults to {@link DEFAULT_ALLOWED_HEADERS}, plus `x-amz-acl` with public-read. */
+  /** CORS allowed request headers. It defaults to {@link DEFAULT_ALLOWED_HEADERS}. */
   readonly allowedHeaders?: readonly string[];
   /** CORS preflight cache time in seconds. It defaults to 3000. */
   readonly corsMaxAgeSeconds?: number;
@@ -45,8 +57,7 @@ export function uploadCorsRule(config: DeploymentConfig, options: UploadCorsOpti
     id: 'direct-upload',
     allowedOrigins: [...config.allowedOrigins],
     allowedMethods: config.publicRead ? ['PUT', 'GET', 'HEAD'] : ['PUT'],
-    // public-read uploads send the signed canned ACL as an x-amz-acl header (Ceph RGW ignores it in the query string).
-    allowedHeaders: [...checkAllowedHeaders(options.allowedHeaders ?? (config.publicRead ? [...DEFAULT_ALLOWED_HEADERS, 'x-amz-acl'] : DEFAULT_ALLOWED_HEADERS))],
+    allowedHeaders: [...checkAllowedHeaders(options.allowedHeaders ?? DEFAULT_ALLOWED_HEADERS)],
     // Multipart clients read each part's ETag, which JavaScript can see only if it is exposed.
     exposeHeaders: ['ETag'],
     maxAgeSeconds: checkMaxAge(options.corsMaxAgeSeconds ?? DEFAULT_CORS_MAX_AGE_SECONDS),

@@ -31,13 +31,13 @@ export interface DirectUploadBucketProps extends UploadCorsOptions {
 
 /** The IAM actions the middleware needs, with the S3 API calls each one authorises. */
 export const SERVER_ACTIONS = Object.freeze({
-  /** Presigned PUT, CreateMultipartUpload, presigned UploadPart, CompleteMultipartUpload. */
+  /** Presigned PUT, CreateMultipartUpload, presigned UploadPart, CompleteMultipartUpload; the CopyObject destination with quarantine. */
   write: 's3:PutObject',
   /** AbortMultipartUpload. */
   abort: 's3:AbortMultipartUpload',
   /** ListParts, which is how a stateless server resumes a multipart upload. */
   listParts: 's3:ListMultipartUploadParts',
-  /** HeadObject and GetObject (verify-after-upload). */
+  /** HeadObject and GetObject (verify-after-upload); the CopyObject source with quarantine. */
   read: 's3:GetObject',
   /** DeleteObject (verify-after-upload removes an object that breaks the rules). */
   delete: 's3:DeleteObject',
@@ -129,6 +129,18 @@ export class DirectUploadBucket extends Construct {
           filter: [{ prefix: config.keyPrefix }],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: config.abortIncompleteMultipartAfterDays }],
         },
+        // Quarantined uploads that were never verified and released (abandoned, or rejected while kept) are deleted.
+        ...(config.quarantinePrefix
+          ? [
+              {
+                id: 'expire-unreleased-quarantined-uploads',
+                status: 'Enabled',
+                filter: [{ prefix: config.quarantinePrefix }],
+                expiration: [{ days: config.quarantineExpirationDays as number }],
+                abortIncompleteMultipartUpload: [{ daysAfterInitiation: config.abortIncompleteMultipartAfterDays }],
+              },
+            ]
+          : []),
       ],
     });
 
@@ -166,19 +178,33 @@ export class DirectUploadBucket extends Construct {
     this.serverPolicy = new IamPolicy(this, 'server-policy', {
       name: props.policyName ?? `direct-upload-${config.bucketName}`,
       description: `Lets the express-direct-upload server sign uploads to s3://${config.bucketName}/${config.keyPrefix} and nothing else.`,
-      policy: JSON.stringify(serverPolicyDocument(`${bucketArn}/${config.keyPrefix}*`, config, props)),
+      policy: JSON.stringify(serverPolicyDocument(bucketArn, config, props)),
     });
   }
 }
 
-/** The server's IAM policy: object actions on the key prefix only, plus KMS use through S3 when SSE-KMS is on. */
-function serverPolicyDocument(objects: string, config: DeploymentConfig, props: DirectUploadBucketProps) {
-  const actions: string[] = [SERVER_ACTIONS.write, SERVER_ACTIONS.abort, SERVER_ACTIONS.listParts];
+/**
+ * The server's IAM policy: object actions on the key prefix only, plus KMS use through S3 when SSE-KMS is on.
+ * With quarantine, uploads are written, assembled, read and deleted under the incoming prefix, and the final prefix
+ * only receives the copy (PutObject, its ACL with public-read) and is read to verify it.
+ */
+function serverPolicyDocument(bucketArn: string, config: DeploymentConfig, props: DirectUploadBucketProps) {
+  const objects = `${bucketArn}/${config.keyPrefix}*`;
+  const actions: string[] = config.quarantinePrefix ? [SERVER_ACTIONS.write] : [SERVER_ACTIONS.write, SERVER_ACTIONS.abort, SERVER_ACTIONS.listParts];
   if (props.grantRead ?? true) actions.push(SERVER_ACTIONS.read);
   if (props.grantDelete ?? true) actions.push(SERVER_ACTIONS.delete);
   if (config.publicRead) actions.push(SERVER_ACTIONS.acl);
 
   const statements: object[] = [{ Sid: 'DirectUploadObjects', Effect: 'Allow', Action: actions, Resource: [objects] }];
+  if (config.quarantinePrefix) {
+    statements.push({
+      // Presigned PUT and multipart land here; HeadObject and the CopyObject source read here; the move deletes here.
+      Sid: 'DirectUploadQuarantine',
+      Effect: 'Allow',
+      Action: [SERVER_ACTIONS.write, SERVER_ACTIONS.abort, SERVER_ACTIONS.listParts, SERVER_ACTIONS.read, SERVER_ACTIONS.delete],
+      Resource: [`${bucketArn}/${config.quarantinePrefix}${config.keyPrefix}*`],
+    });
+  }
   if (config.kmsKeyArn) {
     statements.push({
       // PutObject and UploadPart need a data key; CompleteMultipartUpload and GetObject decrypt it.

@@ -11,7 +11,7 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutBucketCorsCommand,
-  S3Client,
+  type S3Client,
   type CORSRule,
 } from '@aws-sdk/client-s3';
 import type { Page } from 'playwright-core';
@@ -19,10 +19,13 @@ import { createApp } from '../../example-server/app';
 import { EMBEDDED_AUDIENCE } from '../../example-server/config';
 import { validateDeploymentConfig } from '../../terraform/config';
 import { sdkCorsRule, uploadCorsRule } from '../../terraform/cors';
-import { startDevIssuer, type DevIssuer } from '../../example-server/embedded/dev-issuer';
+import { launchBrowser, type Browser } from '../../dev/chromium';
+import { startDevIssuer, type DevIssuer } from '../../dev/issuer';
+import { cspViolations, devSignIn, finishedItem, instrument, openPage, pickFiles, resumeRecords } from '../../dev/page';
+import { pngBytes } from '../../dev/png';
+import { s3Client } from '../../dev/s3-connection';
 import { describeWithRgw } from '../support/rgw';
-import { describeWithBrowser, launchBrowser, pngBytes, type Browser } from './browser';
-import { cspViolations, devSignIn, finishedItem, instrument, openPage, pickFiles } from './page';
+import { describeWithBrowser } from './browser';
 
 jest.setTimeout(120_000);
 
@@ -40,7 +43,6 @@ describeWithRgw('upload page in Chromium against a verifying S3 (Ceph RGW)', (rg
     const sites: Array<{ server: http.Server; origin: string }> = [];
     let origin: string;
     let publicOrigin: string;
-    const credentials = () => ({ accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey });
 
     async function site(publicRead: boolean): Promise<string> {
       // Listen first: the bucket's CORS rule must name the page's exact origin, port included.
@@ -51,8 +53,7 @@ describeWithRgw('upload page in Chromium against a verifying S3 (Ceph RGW)', (rg
       sites.push({ server, origin: siteOrigin });
       const { app } = await createApp({
         bucket,
-        region: rgw.region,
-        s3: { endpoint: rgw.endpoint, forcePathStyle: true, credentials: credentials() },
+        s3: rgw,
         keyPrefix: 'uploads/',
         publicRead,
         // 5 MiB is the smallest threshold and part size S3 allows, so multipart needs only a 12-16 MiB file.
@@ -72,14 +73,7 @@ describeWithRgw('upload page in Chromium against a verifying S3 (Ceph RGW)', (rg
     }
 
     beforeAll(async () => {
-      s3 = new S3Client({
-        endpoint: rgw.endpoint,
-        region: rgw.region,
-        forcePathStyle: true,
-        credentials: credentials(),
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-      });
+      s3 = s3Client(rgw);
       issuer = await startDevIssuer({ audience: EMBEDDED_AUDIENCE });
       origin = await site(false);
       publicOrigin = await site(true);
@@ -180,7 +174,8 @@ describeWithRgw('upload page in Chromium against a verifying S3 (Ceph RGW)', (rg
       expect(object.contentType).toBe('image/jpeg');
       expect(object.length).toBe(big.length);
       expect(sha256(object.bytes)).toBe(sha256(big));
-      expect(await page.evaluate(() => localStorage.getItem('express-direct-upload:multipart:v1'))).toBe('[]');
+      // Completed, so the client forgot it: nothing is left to resume.
+      expect(await resumeRecords(page)).toEqual([]);
     });
 
     it('resumes a multipart upload after a reload, sending only the parts RGW does not have', async () => {
@@ -199,6 +194,7 @@ describeWithRgw('upload page in Chromium against a verifying S3 (Ceph RGW)', (rg
 
       const item = page.locator('#uploads > li', { has: page.locator('.name', { hasText: 'resume.jpg' }) });
       await expect(item.locator('.message').textContent()).resolves.toBe('Interrupted by a reload.');
+      expect(await resumeRecords(page)).toEqual([expect.objectContaining({ filename: 'resume.jpg', key: await item.getAttribute('data-key') })]);
       const sent: number[] = [];
       page.on('request', (req) => {
         if (req.method() === 'PUT') sent.push(Number(new URL(req.url()).searchParams.get('partNumber')));
@@ -206,11 +202,75 @@ describeWithRgw('upload page in Chromium against a verifying S3 (Ceph RGW)', (rg
       await item.getByRole('button', { name: 'Resume upload of resume.jpg', exact: true }).click();
       const result = await finishedItem(page, 'resume.jpg', 60_000);
       expect(result.state).toBe('done');
+      expect(await resumeRecords(page)).toEqual([]);
       expect(sent).not.toContain(1);
       expect(sent).toContain(4);
       const object = await stored(result.key!);
       expect(sha256(object.bytes)).toBe(sha256(file));
       await cdp.detach();
+    });
+
+    /** What the page keeps in Web Storage under its own prefix. */
+    const pageStorage = (target: Page) =>
+      target.evaluate(() =>
+        [localStorage, sessionStorage].flatMap((storage) => Object.keys(storage).filter((name) => name.startsWith('express-direct-upload:')).map((name) => `${name}=${storage.getItem(name)}`)),
+      );
+
+    /** Signs in, starts a 16 MiB multipart upload, and reloads after its first part: a resume record (with the File) remains. */
+    async function interruptedUpload(target: Page, user: string, name: string): Promise<string> {
+      await openPage(target, origin);
+      await devSignIn(target, user);
+      const cdp = await browser.context.newCDPSession(target);
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 5, downloadThroughput: -1, uploadThroughput: 3.5 * MiB });
+      const firstPart = target.waitForResponse((res) => res.request().method() === 'PUT' && /[?&]partNumber=1(&|$)/.test(res.url()) && res.status() === 200, { timeout: 30_000 });
+      await pickFiles(target, [{ name, mimeType: 'image/jpeg', buffer: randomBytes(16 * MiB) }]);
+      await firstPart;
+      await target.reload();
+      await target.waitForSelector('body[data-ready="true"]');
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+      await target.getByRole('button', { name: `Resume upload of ${name}`, exact: true }).waitFor();
+      const [record] = await resumeRecords(target);
+      expect(record).toEqual(expect.objectContaining({ filename: name }));
+      return record.key;
+    }
+
+    it('signing out forgets the user\'s resume data: no record, no File, no page storage, the upload aborted in RGW, and no Resume offer for the next user', async () => {
+      const key = await interruptedUpload(page, 'rgw-gina', 'gina-private.jpg');
+      expect(await pageStorage(page)).toEqual(expect.arrayContaining([expect.stringMatching(/^express-direct-upload:dev-session=.*rgw-gina/), 'express-direct-upload:resume-owner=rgw-gina']));
+      const aborted = page.waitForResponse((res) => res.request().method() === 'DELETE' && res.url().includes('/uploads/multipart?'));
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.locator('#status', { hasText: 'Signed out.' }).waitFor();
+      expect((await aborted).status()).toBe(204);
+      expect(await resumeRecords(page)).toEqual([]);
+      expect(await pageStorage(page)).toEqual([]);
+      expect(await page.locator('#uploads > li').count()).toBe(0);
+      expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }))).Uploads ?? []).toEqual([]);
+
+      // The next person at this browser, after a reload too: nothing of gina's is offered.
+      await devSignIn(page, 'rgw-hank');
+      await page.reload();
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.locator('#account-name', { hasText: 'rgw-hank' }).waitFor();
+      expect(await page.getByRole('button', { name: /^Resume upload/ }).count()).toBe(0);
+      expect(await page.locator('#uploads > li').count()).toBe(0);
+    });
+
+    it('a user who closed the tab without signing out: the next user to sign in finds the resume store emptied', async () => {
+      await interruptedUpload(page, 'rgw-ivy', 'ivy-private.jpg');
+      // A new tab has a new sessionStorage, so no session: the next person signs in as themself.
+      await page.close();
+      page = await browser.context.newPage();
+      await openPage(page, origin);
+      expect(await resumeRecords(page)).toHaveLength(1);
+      await devSignIn(page, 'rgw-jack');
+      expect(await resumeRecords(page)).toEqual([]);
+      await page.reload();
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.locator('#account-name', { hasText: 'rgw-jack' }).waitFor();
+      expect(await page.getByRole('button', { name: /^Resume upload/ }).count()).toBe(0);
+      expect(await pageStorage(page)).toEqual(expect.arrayContaining(['express-direct-upload:resume-owner=rgw-jack']));
     });
 
     it('retries a part whose PUT failed on the network, and still completes with the right bytes', async () => {

@@ -1,12 +1,11 @@
 // Takes the page screenshots in docs/screenshots/ against the embedded default: `node -r ts-node/register/transpile-only test/e2e/take-screenshots.ts`.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { loadSettings } from '../../example-server/config';
-import { startServer } from '../../example-server/server';
-import { launchBrowser, pngBytes } from './browser';
-import { devSignIn, finishedItem, openPage, pickFiles } from './page';
+import { launchBrowser } from '../../dev/chromium';
+import { devSignIn, finishedItem, openPage, pickFiles } from '../../dev/page';
+import { pngBytes } from '../../dev/png';
+import { startEmbeddedServer } from '../support/embedded-server';
 
 const OUT = path.resolve(__dirname, '../../docs/screenshots');
 
@@ -23,8 +22,7 @@ async function shot(page: Page, name: string): Promise<void> {
 
 async function main(): Promise<void> {
   await mkdir(OUT, { recursive: true });
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'edu-shots-'));
-  const running = await startServer(loadSettings({ PORT: '0', LOCAL_S3_PORT: '0', DEV_ISSUER_PORT: '0', DATA_DIR: dataDir }));
+  const running = await startEmbeddedServer();
   const browser = await launchBrowser({ viewport: { width: 1000, height: 720 } });
   try {
     const page = await browser.context.newPage();
@@ -72,7 +70,6 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await running.stop();
-    await rm(dataDir, { recursive: true, force: true });
   }
 }
 

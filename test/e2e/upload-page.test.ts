@@ -1,30 +1,30 @@
-// The upload page in Debian Chromium against the embedded default: dev login, real files through the picker, bytes checked in the local S3.
+// The upload page in Debian Chromium against the embedded default: dev login, real files through the picker and the upload client, bytes checked in the local S3.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Page } from 'playwright-core';
+import { launchBrowser, type Browser } from '../../dev/chromium';
+import { cspViolations, devSignIn, finishedItem, instrument, openPage, pickFiles, progressSeen } from '../../dev/page';
+import { pngBytes } from '../../dev/png';
+import { s3Client } from '../../dev/s3-connection';
 import { loadSettings } from '../../example-server/config';
 import { startServer, type RunningServer } from '../../example-server/server';
-import { describeWithBrowser, launchBrowser, pngBytes, type Browser } from './browser';
-import { cspViolations, devSignIn, finishedItem, instrument, openPage, pickFiles, progressSeen } from './page';
+import { startEmbeddedServer, type EmbeddedServer } from '../support/embedded-server';
+import { describeWithBrowser } from './browser';
 
 jest.setTimeout(60_000);
 
 describeWithBrowser('upload page in Chromium, embedded default', () => {
-  let dataDir: string;
-  let running: RunningServer;
+  let running: EmbeddedServer;
   let browser: Browser;
   let s3: S3Client;
   let page: Page;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'edu-e2e-'));
-    // Free ports everywhere, and a small size limit so the 413 case needs no huge file.
-    const settings = loadSettings({ PORT: '0', LOCAL_S3_PORT: '0', DEV_ISSUER_PORT: '0', DATA_DIR: dataDir, MAX_FILE_SIZE: '1MiB' });
-    running = await startServer(settings);
-    const local = running.embedded!.s3;
-    s3 = new S3Client({ endpoint: local.endpoint, region: local.region, forcePathStyle: true, credentials: local.credentials });
+    // A small size limit, so the 413 case needs no huge file.
+    running = await startEmbeddedServer({ MAX_FILE_SIZE: '1MiB' });
+    s3 = s3Client(running.embedded!.s3);
     browser = await launchBrowser();
   });
 
@@ -32,7 +32,6 @@ describeWithBrowser('upload page in Chromium, embedded default', () => {
     await browser?.close();
     s3?.destroy();
     await running?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   beforeEach(async () => {
@@ -99,6 +98,25 @@ describeWithBrowser('upload page in Chromium, embedded default', () => {
       expect(object.contentType).toBe(file.mimeType);
       expect(object.bytes.equals(file.buffer)).toBe(true);
     }
+    await expect(page.locator('#status').textContent()).resolves.toBe('2 uploaded.');
+  });
+
+  it('sums up a mixed batch in the banner ("2 uploaded, 2 failed"), not just its last event', async () => {
+    await openPage(page, running.url);
+    await devSignIn(page, 'mixa');
+    const files = [
+      { name: 'ok-1.png', mimeType: 'image/png', buffer: pngBytes(12, 12, [0, 0, 200]) },
+      { name: 'bad-type.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') },
+      { name: 'ok-2.png', mimeType: 'image/png', buffer: pngBytes(14, 14, [0, 200, 0]) },
+      { name: 'too-big.png', mimeType: 'image/png', buffer: Buffer.alloc(1024 * 1024 + 10, 2) },
+    ];
+    await pickFiles(page, files);
+    const states: Array<string | null> = [];
+    for (const file of files) states.push((await finishedItem(page, file.name)).state);
+    expect(states).toEqual(['done', 'error', 'done', 'error']);
+    const banner = page.locator('#status');
+    await expect(banner.textContent()).resolves.toBe('2 uploaded, 2 failed (bad-type.txt, too-big.png).');
+    await expect(banner.getAttribute('class')).resolves.toContain('problem');
   });
 
   it('uploads files dropped on the drop zone', async () => {
@@ -138,8 +156,21 @@ describeWithBrowser('upload page in Chromium, embedded default', () => {
     await pickFiles(page, [{ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(1024 * 1024 + 1, 1) }]);
     const result = await finishedItem(page, 'huge.png');
     expect(result.state).toBe('error');
-    expect(result.message).toContain('Too large');
-    expect(result.message).toContain(`The file is ${1024 * 1024 + 1} bytes; the limit is ${1024 * 1024} bytes.`);
+    // Human units on the page; the exact byte counts stay in the API's problem detail, one hover away.
+    expect(result.message).toBe('Too large: this file is 1.0 MiB; the limit is 1 MiB.');
+    await expect(result.item.locator('.message').getAttribute('title')).resolves.toBe(`The file is ${1024 * 1024 + 1} bytes; the limit is ${1024 * 1024} bytes.`);
+  });
+
+  it('labels every size in binary units (KiB, MiB), the limit hint included', async () => {
+    await openPage(page, running.url);
+    await devSignIn(page, 'kim');
+    await expect(page.locator('#limits').textContent()).resolves.toBe('Accepted: JPEG, PNG, GIF, WEBP. Up to 1 MiB each.');
+    await pickFiles(page, [{ name: 'mid.png', mimeType: 'image/png', buffer: Buffer.concat([pngBytes(), Buffer.alloc(5000)]) }]);
+    const result = await finishedItem(page, 'mid.png');
+    expect(result.state).toBe('done');
+    await expect(result.item.locator('.size').textContent()).resolves.toMatch(/^\(\d\.\d KiB\)$/);
+    // No decimal-looking labels anywhere: one unit style on the whole page.
+    await expect(page.locator('body').innerText()).resolves.not.toMatch(/\d\s?(KB|MB|GB)\b/);
   });
 
   it('tells the user to sign in again when the token is refused (401), and goes back to the sign-in form', async () => {
@@ -153,7 +184,25 @@ describeWithBrowser('upload page in Chromium, embedded default', () => {
     await pickFiles(page, [{ name: 'late.png', mimeType: 'image/png', buffer: pngBytes() }]);
     const result = await finishedItem(page, 'late.png');
     expect(result.state).toBe('error');
-    expect(result.message).toMatch(/not signed in, or your sign-in has expired/);
+    expect(result.message).toBe('Your sign-in has expired or was not accepted, so the server would not prepare the upload. Sign in again, then retry.');
+    await page.getByRole('heading', { name: 'Sign in to upload' }).waitFor();
+  });
+
+  it('explains the no-token 401 in plain words when the session is gone, with no protocol jargon', async () => {
+    await openPage(page, running.url);
+    await devSignIn(page, 'nora');
+    const answers: Array<{ status: number; authorization?: string }> = [];
+    page.on('response', async (res) => {
+      if (res.request().method() === 'POST' && new URL(res.url()).pathname === '/uploads') answers.push({ status: res.status(), authorization: await res.request().headerValue('authorization') ?? undefined });
+    });
+    // The session ended in this tab (as after its expiry): the page has no token to send.
+    await page.evaluate(() => sessionStorage.removeItem('express-direct-upload:dev-session'));
+    await pickFiles(page, [{ name: 'anonymous.png', mimeType: 'image/png', buffer: pngBytes() }]);
+    const result = await finishedItem(page, 'anonymous.png');
+    expect(answers).toEqual([{ status: 401, authorization: undefined }]);
+    expect(result.state).toBe('error');
+    expect(result.message).toBe('You are not signed in, so the server would not prepare the upload (it needs to know who is uploading). Sign in, then retry.');
+    expect(result.message).not.toMatch(/token|bearer|401/i);
     await page.getByRole('heading', { name: 'Sign in to upload' }).waitFor();
   });
 
@@ -212,6 +261,28 @@ describeWithBrowser('upload page in Chromium, embedded default', () => {
     const head = await s3.send(new HeadObjectCommand({ Bucket: running.bucket, Key: key! })).catch((err: Error) => err);
     if (head instanceof Error) expect(head.name).toBe('NotFound');
     else expect(head.ContentLength).toBeLessThan(800_000);
+  });
+
+  it('has a favicon: linked from the page, served, and no 404 for /favicon.ico', async () => {
+    const notFound: string[] = [];
+    page.on('response', (res) => res.status() === 404 && notFound.push(res.url()));
+    await openPage(page, running.url);
+    await expect(page.locator('link[rel=icon]').getAttribute('href')).resolves.toBe('/favicon.ico');
+    const icon = await fetch(`${running.url}/favicon.ico`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toMatch(/image\/(x-icon|vnd\.microsoft\.icon)/);
+    expect(Buffer.from(await icon.arrayBuffer()).subarray(0, 4).equals(Buffer.from([0, 0, 1, 0]))).toBe(true);
+    expect(notFound).toEqual([]);
+  });
+
+  it('imports the upload client from this server as a module (no copy in public/), under the CSP', async () => {
+    const scripts: Array<{ url: string; type: string | null }> = [];
+    page.on('response', (res) => res.request().resourceType() === 'script' && scripts.push({ url: new URL(res.url()).pathname, type: res.headers()['content-type'] ?? null }));
+    await openPage(page, running.url);
+    expect(scripts.map((s) => s.url)).toEqual(expect.arrayContaining(['/app.js', '/client/index.js', '/client/multipart.js']));
+    expect(scripts.every((s) => /^text\/javascript/.test(s.type ?? ''))).toBe(true);
+    expect((await fetch(`${running.url}/uploader.js`)).status).toBe(404);
+    expect(await cspViolations(page)).toEqual([]);
   });
 
   it('works with the keyboard: the file picker is reachable by Tab and its focus is visible', async () => {

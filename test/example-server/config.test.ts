@@ -4,9 +4,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
+import { S3Client } from '@aws-sdk/client-s3';
 import { createApp, s3OriginFor } from '../../example-server/app';
-import { DEFAULT_PORT, EMBEDDED_AUDIENCE, loadSettings, StartupConfigError, type RealSettings } from '../../example-server/config';
-import { startDevIssuer, type DevIssuer } from '../../example-server/embedded/dev-issuer';
+import { DEFAULT_PORT, EMBEDDED_AUDIENCE, isLoopbackHost, loadSettings, StartupConfigError, type EmbeddedSettings, type RealSettings } from '../../example-server/config';
+import { startDevIssuer, type DevIssuer } from '../../dev/issuer';
 import { startServer } from '../../example-server/server';
 
 const REAL = Object.freeze({
@@ -97,15 +98,55 @@ describe('loadSettings()', () => {
     }
   });
 
-  it('refuses multipart settings in embedded mode, whose local S3 cannot list or abort parts', () => {
-    expect(() => loadSettings({ MULTIPART_THRESHOLD: '64MiB' })).toThrow(/MULTIPART_THRESHOLD.*s3rver/);
+  it('refuses multipart settings on s3rver, which cannot list or abort parts, and points to LOCAL_S3=rgw', () => {
+    expect(() => loadSettings({ MULTIPART_THRESHOLD: '64MiB' })).toThrow(/MULTIPART_THRESHOLD.*s3rver.*LOCAL_S3=rgw/);
+    expect(() => loadSettings({ LOCAL_S3: 's3rver', MULTIPART_PART_SIZE: '8MiB' })).toThrow(/MULTIPART_PART_SIZE/);
     expect(loadSettings({ ...REAL, MULTIPART_THRESHOLD: '64MiB' }).policy.multipartThreshold).toBe(64 * 1024 * 1024);
+  });
+
+  it('runs the local S3 on s3rver by default, and on Ceph RGW with LOCAL_S3=rgw, where multipart starts above 5 MiB unless set', () => {
+    const byDefault = loadSettings({});
+    expect(byDefault.mode === 'embedded' && byDefault.localS3).toBe('s3rver');
+    expect(byDefault.policy.multipartThreshold).toBeUndefined();
+    const rgw = loadSettings({ LOCAL_S3: 'rgw' });
+    expect(rgw.mode === 'embedded' && rgw.localS3).toBe('rgw');
+    expect(rgw.policy.multipartThreshold).toBe(5 * 1024 * 1024);
+    expect(loadSettings({ LOCAL_S3: 'RGW', MULTIPART_THRESHOLD: '6MiB' }).policy.multipartThreshold).toBe(6 * 1024 * 1024);
+  });
+
+  it('refuses an unknown LOCAL_S3, and LOCAL_S3 in real mode, where it would be ignored', () => {
+    expect(() => loadSettings({ LOCAL_S3: 'minio' })).toThrow(/LOCAL_S3=minio is not a local S3: use "s3rver" \(the default\) or "rgw"/);
+    expect(() => loadSettings({ ...REAL, LOCAL_S3: 'rgw' })).toThrow(/LOCAL_S3 chooses the embedded mode's local S3/);
   });
 
   it('refuses embedded mode under NODE_ENV=production unless ALLOW_EMBEDDED_IN_PRODUCTION=true', () => {
     expect(() => loadSettings({ NODE_ENV: 'production' })).toThrow(/ALLOW_EMBEDDED_IN_PRODUCTION=true/);
     expect(loadSettings({ NODE_ENV: 'production', ALLOW_EMBEDDED_IN_PRODUCTION: 'true' }).mode).toBe('embedded');
     expect(loadSettings({ ...REAL, NODE_ENV: 'production' }).mode).toBe('real');
+  });
+
+  it.each(['0.0.0.0', '::', '192.168.1.20', '10.0.0.5', 'example.com', '[::]', '::ffff:10.0.0.1'])(
+    'refuses embedded mode on the non-loopback HOST=%s: its dev login would hand tokens to anyone who can reach it',
+    (host) => {
+      let error: unknown;
+      try {
+        loadSettings({ HOST: host });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(StartupConfigError);
+      expect((error as StartupConfigError).setting).toBe('HOST');
+      expect((error as Error).message).toContain(`HOST=${host} would let other machines reach the embedded development mode`);
+      // The fix, both ways.
+      expect((error as Error).message).toMatch(/set HOST=127\.0\.0\.1 \(the default\), localhost or ::1, or configure Auth0 and S3 to run the real mode/);
+    },
+  );
+
+  it('runs embedded mode on any loopback HOST, and real mode on any HOST', () => {
+    for (const host of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.0.0.2', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) {
+      expect({ host, loopback: isLoopbackHost(host), mode: loadSettings({ HOST: host }).mode }).toEqual({ host, loopback: true, mode: 'embedded' });
+    }
+    expect(loadSettings({ ...REAL, HOST: '0.0.0.0' })).toMatchObject({ mode: 'real', host: '0.0.0.0' });
   });
 
   it.each([
@@ -118,6 +159,15 @@ describe('loadSettings()', () => {
     ['trailing slash', { ALLOWED_ORIGINS: 'https://app.example.com/' }],
   ])('a malformed value is an error that names it: %s', (text, env) => {
     expect(() => loadSettings(env as NodeJS.ProcessEnv)).toThrow(text);
+  });
+});
+
+describe('embedded mode on a non-loopback HOST', () => {
+  it('startServer() refuses settings built by hand with HOST=0.0.0.0, before listening or starting anything', async () => {
+    const settings: EmbeddedSettings = { ...(loadSettings({ PORT: '0' }) as EmbeddedSettings), host: '0.0.0.0' };
+    const before = childProcesses();
+    await expect(startServer(settings)).rejects.toMatchObject({ name: 'StartupConfigError', setting: 'HOST', message: expect.stringContaining('HOST=0.0.0.0') });
+    expect(childProcesses()).toEqual(before);
   });
 });
 
@@ -168,9 +218,17 @@ describe('real mode', () => {
     }
   });
 
-  it('computes the S3 origin as the presigner does (virtual-hosted for AWS, path-style endpoint otherwise)', async () => {
-    await expect(s3OriginFor('bucket-a', 'us-east-1', {})).resolves.toBe('https://bucket-a.s3.us-east-1.amazonaws.com');
-    await expect(s3OriginFor('bucket-a', 'us-east-1', { endpoint: 'http://127.0.0.1:4568', forcePathStyle: true })).resolves.toBe('http://127.0.0.1:4568');
+  it('computes the S3 origin from the router\'s own client, as the presigner does (virtual-hosted for AWS, path-style endpoint otherwise)', async () => {
+    // No credentials anywhere: the probe signs with placeholders, so start-up never asks the SDK's credential chain.
+    const aws = new S3Client({ region: 'us-east-1', credentials: () => Promise.reject(new Error('the probe must not resolve credentials')) });
+    const local = new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:4568', forcePathStyle: true });
+    try {
+      await expect(s3OriginFor(aws, 'bucket-a')).resolves.toBe('https://bucket-a.s3.us-east-1.amazonaws.com');
+      await expect(s3OriginFor(local, 'bucket-a')).resolves.toBe('http://127.0.0.1:4568');
+    } finally {
+      aws.destroy();
+      local.destroy();
+    }
   });
 });
 
@@ -186,8 +244,7 @@ describe('embedded composition', () => {
   const embeddedApp = (identityIssuer: DevIssuer) =>
     createApp({
       bucket: 'direct-upload-dev',
-      region: 'us-east-1',
-      s3: { endpoint: 'http://127.0.0.1:4568', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
+      s3: { region: 'us-east-1', endpoint: 'http://127.0.0.1:4568', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
       keyPrefix: 'uploads/',
       publicRead: false,
       policy: {},

@@ -1,23 +1,16 @@
 // The embedded default's services: the local bucket carries the Terraform stack's CORS rule for the page's origins, and the dev issuer's key is kept privately.
 import { stat } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { loadSettings } from '../../example-server/config';
 import { embeddedPaths } from '../../example-server/embedded';
-import { startServer, type RunningServer } from '../../example-server/server';
+import { startEmbeddedServer, type EmbeddedServer } from '../support/embedded-server';
 
 describe('embedded default services', () => {
-  let dataDir: string;
-  let running: RunningServer;
+  let running: EmbeddedServer;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'edu-embedded-'));
-    running = await startServer(loadSettings({ PORT: '0', LOCAL_S3_PORT: '0', DEV_ISSUER_PORT: '0', DATA_DIR: dataDir }));
+    running = await startEmbeddedServer();
   });
   afterAll(async () => {
     await running?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   /** A browser's CORS preflight for a PUT to the local bucket. */
@@ -52,7 +45,7 @@ describe('embedded default services', () => {
   });
 
   it('keeps the dev issuer key in DATA_DIR, readable by the owner only', async () => {
-    const info = await stat(embeddedPaths(dataDir).issuerKey);
+    const info = await stat(embeddedPaths(running.dataDir).issuerKey);
     expect(info.mode & 0o777).toBe(0o600);
   });
 });

@@ -3,20 +3,20 @@ import { generateKeyPair } from 'jose';
 import express from 'express';
 import request from 'supertest';
 import { directUpload } from '../../middleware';
-import { startTestStack, TEST_AUDIENCE, type TestStack } from '../support/stack';
+import { startUploadServices, TEST_AUDIENCE, type UploadServices } from '../support/upload-services';
 
-let stack: TestStack;
+let services: UploadServices;
 beforeAll(async () => {
-  stack = await startTestStack();
+  services = await startUploadServices();
 });
 afterAll(async () => {
-  await stack?.stop();
+  await services?.stop();
 });
 
 const upload = { filename: 'a.jpg', contentType: 'image/jpeg', size: 10 };
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-async function postWith(authorization: string | undefined, app = stack.app()) {
+async function postWith(authorization: string | undefined, app = services.app()) {
   const req = request(app).post('/uploads').send(upload);
   if (authorization !== undefined) req.set('Authorization', authorization);
   return req;
@@ -31,7 +31,7 @@ function expectUnauthorized(res: request.Response) {
 
 describe('tokens', () => {
   it('accepts a valid RS256 token from the issuer', async () => {
-    const res = await postWith(`Bearer ${await stack.token()}`);
+    const res = await postWith(`Bearer ${await services.token()}`);
     expect(res.status).toBe(200);
   });
 
@@ -42,34 +42,34 @@ describe('tokens', () => {
   });
 
   it('an expired token', async () => {
-    const res = await postWith(`Bearer ${await stack.token('auth0|alice', { expiresIn: -120 })}`);
+    const res = await postWith(`Bearer ${await services.token('auth0|alice', { expiresIn: -120 })}`);
     expectUnauthorized(res);
     expect(res.headers['www-authenticate']).toMatch(/error="invalid_token"/);
     expect(res.body.code).toBe('invalid_token');
   });
 
   it('a token for another audience', async () => {
-    expectUnauthorized(await postWith(`Bearer ${await stack.token('auth0|alice', { audience: 'https://other.api/' })}`));
+    expectUnauthorized(await postWith(`Bearer ${await services.token('auth0|alice', { audience: 'https://other.api/' })}`));
   });
 
   it('a token from another issuer', async () => {
-    expectUnauthorized(await postWith(`Bearer ${await stack.token('auth0|alice', { issuer: 'https://evil.example.com/' })}`));
+    expectUnauthorized(await postWith(`Bearer ${await services.token('auth0|alice', { issuer: 'https://evil.example.com/' })}`));
   });
 
   it('a tampered payload', async () => {
-    const [header, , signature] = (await stack.token('auth0|alice')).split('.');
-    const forged = b64url({ sub: 'auth0|admin', aud: TEST_AUDIENCE, iss: stack.issuer.url, exp: Math.floor(Date.now() / 1000) + 600 });
+    const [header, , signature] = (await services.token('auth0|alice')).split('.');
+    const forged = b64url({ sub: 'auth0|admin', aud: TEST_AUDIENCE, iss: services.issuer.url, exp: Math.floor(Date.now() / 1000) + 600 });
     expectUnauthorized(await postWith(`Bearer ${header}.${forged}.${signature}`));
   });
 
   it('a token signed by a key the JWKS does not hold, under the same kid', async () => {
     const { privateKey } = await generateKeyPair('RS256');
-    expectUnauthorized(await postWith(`Bearer ${await stack.token('auth0|alice', { signingKey: privateKey })}`));
+    expectUnauthorized(await postWith(`Bearer ${await services.token('auth0|alice', { signingKey: privateKey })}`));
   });
 
   it('alg: none', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const unsigned = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: 'auth0|alice', aud: TEST_AUDIENCE, iss: stack.issuer.url, iat: now, exp: now + 600 })}.`;
+    const unsigned = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: 'auth0|alice', aud: TEST_AUDIENCE, iss: services.issuer.url, iat: now, exp: now + 600 })}.`;
     expectUnauthorized(await postWith(`Bearer ${unsigned}`));
   });
 
@@ -82,21 +82,21 @@ describe('tokens', () => {
   });
 
   it('a token without sub is refused', async () => {
-    const res = await postWith(`Bearer ${await stack.token('')}`);
+    const res = await postWith(`Bearer ${await services.token('')}`);
     expectUnauthorized(res);
   });
 });
 
 describe('scopes', () => {
   it('requires every configured scope (403 insufficient_scope)', async () => {
-    const app = stack.app({ requiredScopes: ['write:uploads'] });
-    const res = await postWith(`Bearer ${await stack.token('auth0|alice', { scope: 'read:uploads' })}`, app);
+    const app = services.app({ requiredScopes: ['write:uploads'] });
+    const res = await postWith(`Bearer ${await services.token('auth0|alice', { scope: 'read:uploads' })}`, app);
     expect(res.status).toBe(403);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.headers['www-authenticate']).toMatch(/insufficient_scope/);
     expect(res.body.code).toBe('insufficient_scope');
 
-    const ok = await postWith(`Bearer ${await stack.token('auth0|alice', { scope: 'read:uploads write:uploads' })}`, app);
+    const ok = await postWith(`Bearer ${await services.token('auth0|alice', { scope: 'read:uploads write:uploads' })}`, app);
     expect(ok.status).toBe(200);
   });
 });
@@ -109,9 +109,9 @@ describe('configuration of the verifier', () => {
     process.env.TOKEN_SIGNING_ALG = 'HS256';
     process.env.AUDIENCE = 'https://other.api/';
     try {
-      const app = stack.app();
-      expect((await postWith(`Bearer ${await stack.token()}`, app)).status).toBe(200);
-      expect(() => directUpload({ bucket: 'bucket-b', region: 'us-east-1', auth: { issuerBaseURL: stack.issuer.url } as never })).toThrow(/audience/);
+      const app = services.app();
+      expect((await postWith(`Bearer ${await services.token()}`, app)).status).toBe(200);
+      expect(() => directUpload({ bucket: 'bucket-b', region: 'us-east-1', auth: { issuerBaseURL: services.issuer.url } as never })).toThrow(/audience/);
     } finally {
       process.env = saved;
     }
@@ -120,16 +120,42 @@ describe('configuration of the verifier', () => {
   it('an unreachable identity provider is a 503, not a 401 or a crash', async () => {
     const app = express();
     // Port 1 on loopback refuses connections at once: discovery cannot succeed.
-    app.use(directUpload(stack.options({ auth: { issuerBaseURL: 'http://127.0.0.1:1/', audience: TEST_AUDIENCE } })));
-    const res = await postWith(`Bearer ${await stack.token()}`, app);
+    app.use(directUpload(services.options({ auth: { issuerBaseURL: 'http://127.0.0.1:1/', audience: TEST_AUDIENCE } })));
+    const res = await postWith(`Bearer ${await services.token()}`, app);
     expect(res.status).toBe(503);
     expect(res.body.code).toBe('auth_unavailable');
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
+  it('an unreachable JWKS (issuer + jwksUri, no discovery) is a 503 too', async () => {
+    const app = express();
+    app.use(directUpload(services.options({ auth: { issuer: services.issuer.url, jwksUri: 'http://127.0.0.1:1/jwks.json', audience: TEST_AUDIENCE } })));
+    const res = await postWith(`Bearer ${await services.token()}`, app);
+    expect(res.status).toBe(503);
+    expect(res.body.code).toBe('auth_unavailable');
+  });
+
+  // The verifier's messages quote the token's header, so an outage is told by the failed fetch, never by message text.
+  it.each([
+    ['alg "ECONNREFUSED"', { alg: 'ECONNREFUSED', typ: 'JWT' }, 'ECONNREFUSED'],
+    ['crit ["ETIMEDOUT"]', { alg: 'RS256', typ: 'JWT', crit: ['ETIMEDOUT'], ETIMEDOUT: true }, 'ETIMEDOUT'],
+    ['alg "socket hang up"', { alg: 'socket hang up', typ: 'JWT' }, 'socket hang up'],
+  ])('a token whose header says %s is a 401, not a 503, while the issuer is up', async (_, header, quoted) => {
+    // A fresh router, so the request also runs discovery (which succeeds) before it fails on the token.
+    const app = express();
+    app.use(directUpload(services.options()));
+    const now = Math.floor(Date.now() / 1000);
+    const payload = b64url({ sub: 'auth0|alice', aud: TEST_AUDIENCE, iss: services.issuer.url, iat: now, exp: now + 600 });
+    const res = await postWith(`Bearer ${b64url(header)}.${payload}.${Buffer.from('not a signature').toString('base64url')}`, app);
+    expectUnauthorized(res);
+    expect(res.body.code).toBe('invalid_token');
+    // The refusal quotes the header's words: exactly the text a message-matching check would have read as an outage.
+    expect(res.body.detail).toContain(quoted);
+  });
+
   it('auth: false with an owner function lets a host app authenticate its own way', async () => {
     const app = express();
-    app.use(directUpload(stack.options({ auth: false, owner: (req) => req.get('x-user') ?? undefined })));
+    app.use(directUpload(services.options({ auth: false, owner: (req) => req.get('x-user') ?? undefined })));
     expect((await request(app).post('/uploads').set('x-user', 'alice').send(upload)).status).toBe(200);
     const anonymous = await request(app).post('/uploads').send(upload);
     expect(anonymous.status).toBe(401);
@@ -139,7 +165,7 @@ describe('configuration of the verifier', () => {
     const app = express();
     app.use(
       directUpload(
-        stack.options({
+        services.options({
           auth: (req, _res, next) => {
             (req as unknown as { auth: unknown }).auth = { payload: { sub: 'session-user' } };
             next();

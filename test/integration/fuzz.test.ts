@@ -1,12 +1,12 @@
 // Bounded fuzzing of the routes' inputs: whatever a client sends, the answer is a 2xx or a 4xx problem, never a 500 or a crash.
 import request from 'supertest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startUploadServices, type UploadServices } from '../support/upload-services';
 
-let stack: TestStack;
+let services: UploadServices;
 beforeAll(async () => {
-  stack = await startTestStack('fuzz');
+  services = await startUploadServices('fuzz');
 });
-afterAll(async () => stack?.stop());
+afterAll(async () => services?.stop());
 
 /** A small seeded PRNG (mulberry32), so a failure can be replayed from the printed seed. */
 function prng(seed: number) {
@@ -57,8 +57,8 @@ function generator(random: () => number) {
 it(`never answers 5xx or a non-problem error (seed ${SEED}, ${ITERATIONS} requests)`, async () => {
   const random = prng(SEED);
   const { pick, body } = generator(random);
-  const app = stack.app({ maxFileSize: 1024 ** 3, allowedContentTypes: ['image/*'] });
-  const token = await stack.token();
+  const app = services.app({ maxFileSize: 1024 ** 3, allowedContentTypes: ['image/*'] });
+  const token = await services.token();
   const routes = [
     ['post', '/uploads'],
     ['post', '/uploads/multipart/parts'],

@@ -6,13 +6,13 @@ import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, PutOb
 import request from 'supertest';
 import type { Express } from 'express';
 import { describeWithRgw } from '../support/rgw';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startUploadServices, type UploadServices } from '../support/upload-services';
 
 const MiB = 1024 * 1024;
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
-async function objectSha256(stack: TestStack, key: string): Promise<string> {
-  const out = await stack.client.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
+async function objectSha256(services: UploadServices, key: string): Promise<string> {
+  const out = await services.client.send(new GetObjectCommand({ Bucket: services.bucket, Key: key }));
   const hash = createHash('sha256');
   for await (const chunk of out.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
   return hash.digest('hex');
@@ -41,15 +41,15 @@ async function uploadParts(api: Api, started: { key: string; uploadId: string; s
 }
 
 describe('multipart and verification routes (any S3)', () => {
-  let stack: TestStack;
+  let services: UploadServices;
   beforeAll(async () => {
-    stack = await startTestStack('mp-local');
+    services = await startUploadServices('mp-local');
   });
-  afterAll(async () => stack?.stop());
+  afterAll(async () => services?.stop());
 
   it('POST /uploads switches to multipart above the threshold, with a plan from the declared size', async () => {
-    const app = stack.app({ maxFileSize: 1024 * MiB, multipart: { threshold: 16 * MiB, partSize: 8 * MiB } });
-    const api = apiFor(app, await stack.token());
+    const app = services.app({ maxFileSize: 1024 * MiB, multipart: { threshold: 16 * MiB, partSize: 8 * MiB } });
+    const api = apiFor(app, await services.token());
     const small = await api('post', '/uploads', { filename: 'a.png', contentType: 'image/png', size: 16 * MiB });
     expect(small.body.method).toBe('PUT');
     const big = await api('post', '/uploads', { filename: 'a.png', contentType: 'image/png', size: 100 * MiB + 1 });
@@ -59,8 +59,8 @@ describe('multipart and verification routes (any S3)', () => {
   });
 
   it('signs part URLs that sign each part\'s exact length', async () => {
-    const app = stack.app({ maxFileSize: 1024 * MiB });
-    const api = apiFor(app, await stack.token());
+    const app = services.app({ maxFileSize: 1024 * MiB });
+    const api = apiFor(app, await services.token());
     const started = await api('post', '/uploads/multipart', { filename: 'v.png', contentType: 'image/png', size: 20 * MiB + 5 });
     expect(started.status).toBe(201);
     const res = await api('post', '/uploads/multipart/parts', { key: started.body.key, uploadId: started.body.uploadId, size: 20 * MiB + 5, partNumbers: [1, 3, 3] });
@@ -83,9 +83,9 @@ describe('multipart and verification routes (any S3)', () => {
   });
 
   it('refuses every route on another user\'s key with 403, before touching S3', async () => {
-    const app = stack.app({ maxFileSize: 1024 * MiB });
-    const alice = apiFor(app, await stack.token('auth0|alice'));
-    const mallory = apiFor(app, await stack.token('auth0|mallory'));
+    const app = services.app({ maxFileSize: 1024 * MiB });
+    const alice = apiFor(app, await services.token('auth0|alice'));
+    const mallory = apiFor(app, await services.token('auth0|mallory'));
     const started = await alice('post', '/uploads/multipart', { filename: 'v.png', contentType: 'image/png', size: 6 * MiB });
     const { key, uploadId } = started.body;
     const q = `key=${encodeURIComponent(key)}&uploadId=${encodeURIComponent(uploadId)}`;
@@ -106,14 +106,14 @@ describe('multipart and verification routes (any S3)', () => {
     ['no key', { uploadId: 'x', size: 1, partNumbers: [1] }],
     ['a non-string uploadId', { key: 'uploads/x', uploadId: 5, size: 1, partNumbers: [1] }],
   ])('a request with %s is a 400', async (_, body) => {
-    const res = await apiFor(stack.app(), await stack.token())('post', '/uploads/multipart/parts', body);
+    const res = await apiFor(services.app(), await services.token())('post', '/uploads/multipart/parts', body);
     expect(res.status).toBe(400);
   });
 
   it('POST /uploads/complete verifies a single PUT, calls onUploaded, and is idempotent', async () => {
     const seen: Array<{ key: string; size: number; owner: string }> = [];
-    const app = stack.app({ onUploaded: (object) => void seen.push(object) });
-    const api = apiFor(app, await stack.token('auth0|carol'));
+    const app = services.app({ onUploaded: (object) => void seen.push(object) });
+    const api = apiFor(app, await services.token('auth0|carol'));
     const body = randomBytes(3000);
     const presigned = await api('post', '/uploads', { filename: 'c.png', contentType: 'image/png', size: body.length });
     expect((await fetch(presigned.body.url, { method: 'PUT', headers: presigned.body.headers, body: new Uint8Array(body) })).status).toBe(200);
@@ -124,12 +124,12 @@ describe('multipart and verification routes (any S3)', () => {
     }
     // The hook runs on every successful verification; README tells hosts to make it idempotent (upsert by key).
     expect(seen).toHaveLength(2);
-    expect(seen[0]).toEqual(expect.objectContaining({ key: presigned.body.key, size: 3000, owner: 'auth0|carol', bucket: stack.bucket }));
+    expect(seen[0]).toEqual(expect.objectContaining({ key: presigned.body.key, size: 3000, owner: 'auth0|carol', bucket: services.bucket }));
   });
 
   it('POST /uploads/complete: 404 when nothing was uploaded, 409 (and deleted) when the object is not what was authorised', async () => {
-    const app = stack.app();
-    const token = await stack.token('auth0|dave');
+    const app = services.app();
+    const token = await services.token('auth0|dave');
     const api = apiFor(app, token);
     const presigned = await api('post', '/uploads', { filename: 'd.png', contentType: 'image/png', size: 10 });
     const missing = await api('post', '/uploads/complete', { key: presigned.body.key });
@@ -137,17 +137,42 @@ describe('multipart and verification routes (any S3)', () => {
     expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/);
 
     // s3rver does not enforce the signed type, so this stands in for any S3 that stored something else under the key.
-    await stack.client.send(new PutObjectCommand({ Bucket: stack.bucket, Key: presigned.body.key, Body: 'MZ', ContentType: 'application/x-msdownload' }));
+    await services.client.send(new PutObjectCommand({ Bucket: services.bucket, Key: presigned.body.key, Body: 'MZ', ContentType: 'application/x-msdownload' }));
     const wrong = await api('post', '/uploads/complete', { key: presigned.body.key });
     expect(wrong.status).toBe(409);
     expect(wrong.body.code).toBe('upload_mismatch');
     expect(wrong.body.detail).toMatch(/not allowed/);
-    await expect(stack.client.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: presigned.body.key }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    await expect(services.client.send(new HeadObjectCommand({ Bucket: services.bucket, Key: presigned.body.key }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+  });
+
+  it('POST /uploads/complete with a wrong size or type from the client is a 409, and the authorised object is kept', async () => {
+    const seen: string[] = [];
+    const app = services.app({ onUploaded: (object) => void seen.push(object.key) });
+    const api = apiFor(app, await services.token('auth0|erin'));
+    const body = randomBytes(500);
+    const presigned = await api('post', '/uploads', { filename: 'e.png', contentType: 'image/png', size: body.length });
+    const put = await fetch(presigned.body.url, { method: 'PUT', headers: presigned.body.headers, body: new Uint8Array(body) });
+    expect(put.status).toBe(200);
+    for (const claim of [{ size: 501 }, { contentType: 'image/jpeg' }]) {
+      const res = await api('post', '/uploads/complete', { key: presigned.body.key, ...claim });
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe('upload_mismatch');
+      expect(res.body.detail).toMatch(/expected.*kept/);
+    }
+    expect(seen).toEqual([]);
+    const head = await services.client.send(new HeadObjectCommand({ Bucket: services.bucket, Key: presigned.body.key }));
+    expect(head.ContentLength).toBe(500);
+    // The object is still there and still what was authorised: a complete with the right claims accepts it, with its stored ETag.
+    const done = await api('post', '/uploads/complete', { key: presigned.body.key, size: 500, contentType: 'image/png' });
+    expect(done.status).toBe(200);
+    expect(done.body.etag).toBe(head.ETag);
+    expect(done.body.etag).toBe(put.headers.get('etag'));
+    expect(seen).toEqual([presigned.body.key]);
   });
 
   it('a failing S3 is a 503 on the routes that call it, and the presign routes keep working', async () => {
-    const app = stack.app({ s3: { endpoint: 'http://127.0.0.1:1', forcePathStyle: true, credentials: stack.s3.credentials, maxAttempts: 1 } });
-    const api = apiFor(app, await stack.token());
+    const app = services.app({ s3: { endpoint: 'http://127.0.0.1:1', forcePathStyle: true, credentials: services.s3.credentials, maxAttempts: 1 } });
+    const api = apiFor(app, await services.token());
     const start = await api('post', '/uploads/multipart', { filename: 'v.png', contentType: 'image/png', size: 6 * MiB });
     expect(start.status).toBe(503);
     expect(start.body.code).toBe('storage_unavailable');
@@ -174,22 +199,22 @@ async function startServerProcess(options: object): Promise<{ url: string; child
 }
 
 describeWithRgw('multipart against a verifying S3 (Ceph RGW)', (rgw) => {
-  let stack: TestStack;
+  let services: UploadServices;
   beforeAll(async () => {
-    stack = await startTestStack('mp-rgw', rgw);
+    services = await startUploadServices('mp-rgw', rgw);
   }, 60_000);
-  afterAll(async () => stack?.stop());
+  afterAll(async () => services?.stop());
 
   const options = () => ({ maxFileSize: 1024 * MiB, multipart: { threshold: 16 * MiB, partSize: 8 * MiB } });
 
   it('uploads 64 MiB + 123 bytes in parts; the object is byte-identical (SHA-256)', async () => {
     const data = randomBytes(64 * MiB + 123);
-    const app = stack.app(options());
-    const api = apiFor(app, await stack.token());
+    const app = services.app(options());
+    const api = apiFor(app, await services.token());
     const started = await api('post', '/uploads', { filename: 'film.webm', contentType: 'video/webm', size: data.length });
     expect(started.status).toBe(415);
-    const app2 = stack.app({ ...options(), allowedContentTypes: ['video/*'] });
-    const api2 = apiFor(app2, await stack.token());
+    const app2 = services.app({ ...options(), allowedContentTypes: ['video/*'] });
+    const api2 = apiFor(app2, await services.token());
     const mp = await api2('post', '/uploads', { filename: 'film.webm', contentType: 'video/webm', size: data.length });
     expect(mp.status).toBe(201);
     expect(mp.body.partCount).toBe(9);
@@ -200,7 +225,7 @@ describeWithRgw('multipart against a verifying S3 (Ceph RGW)', (rgw) => {
     const done = await api2('post', '/uploads/multipart/complete', { key: mp.body.key, uploadId: mp.body.uploadId, size: data.length });
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ key: mp.body.key, size: data.length, contentType: 'video/webm' });
-    expect(await objectSha256(stack, mp.body.key)).toBe(sha256(data));
+    expect(await objectSha256(services, mp.body.key)).toBe(sha256(data));
     // Completing again only verifies: the route is idempotent.
     const again = await api2('post', '/uploads/multipart/complete', { key: mp.body.key, uploadId: mp.body.uploadId, size: data.length });
     expect(again.status).toBe(200);
@@ -208,8 +233,8 @@ describeWithRgw('multipart against a verifying S3 (Ceph RGW)', (rgw) => {
 
   it('resumes after the server process is killed between parts: a new process finishes the upload', async () => {
     const data = randomBytes(24 * MiB + 7);
-    const serverOptions = stack.options(options());
-    const token = await stack.token('auth0|resumer');
+    const serverOptions = services.options(options());
+    const token = await services.token('auth0|resumer');
     const first = await startServerProcess(serverOptions);
     let second: { url: string; child: ChildProcess } | undefined;
     try {
@@ -230,7 +255,7 @@ describeWithRgw('multipart against a verifying S3 (Ceph RGW)', (rgw) => {
       expect(await uploadParts(api2, mp.body, data, rest)).toEqual([200, 200]);
       const done = await api2('post', '/uploads/multipart/complete', { key: mp.body.key, uploadId: mp.body.uploadId, size: data.length });
       expect(done.status).toBe(200);
-      expect(await objectSha256(stack, mp.body.key)).toBe(sha256(data));
+      expect(await objectSha256(services, mp.body.key)).toBe(sha256(data));
     } finally {
       first.child.kill('SIGKILL');
       second?.child.kill('SIGKILL');
@@ -239,7 +264,7 @@ describeWithRgw('multipart against a verifying S3 (Ceph RGW)', (rgw) => {
 
   it('S3 rejects a part of the wrong size; complete with a missing part fails clearly', async () => {
     const data = randomBytes(12 * MiB);
-    const api = apiFor(stack.app(options()), await stack.token());
+    const api = apiFor(services.app(options()), await services.token());
     const mp = await api('post', '/uploads/multipart', { filename: 'w.png', contentType: 'image/png', size: data.length });
     const signed = await api('post', '/uploads/multipart/parts', { key: mp.body.key, uploadId: mp.body.uploadId, size: data.length, partNumbers: [1] });
     const short = await fetch(signed.body.parts[0].url, { method: 'PUT', body: new Uint8Array(data.subarray(0, 8 * MiB - 1)) });
@@ -253,7 +278,7 @@ describeWithRgw('multipart against a verifying S3 (Ceph RGW)', (rgw) => {
 
   it('a completed object whose size differs from the declared one is rejected and deleted', async () => {
     const data = randomBytes(10 * MiB);
-    const api = apiFor(stack.app(options()), await stack.token());
+    const api = apiFor(services.app(options()), await services.token());
     const mp = await api('post', '/uploads/multipart', { filename: 'x.png', contentType: 'image/png', size: data.length });
     // A client can sign parts for another total; the declared size recorded at start still catches it.
     const other = { ...mp.body, size: 9 * MiB };
@@ -261,20 +286,20 @@ describeWithRgw('multipart against a verifying S3 (Ceph RGW)', (rgw) => {
     const res = await api('post', '/uploads/multipart/complete', { key: mp.body.key, uploadId: mp.body.uploadId, size: 9 * MiB });
     expect(res.status).toBe(409);
     expect(res.body.detail).toMatch(/not the 10485760 bytes declared/);
-    await expect(stack.client.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: mp.body.key }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    await expect(services.client.send(new HeadObjectCommand({ Bucket: services.bucket, Key: mp.body.key }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
   }, 60_000);
 
   it('abort leaves nothing behind, and is idempotent', async () => {
     const data = randomBytes(6 * MiB);
-    const api = apiFor(stack.app(options()), await stack.token());
+    const api = apiFor(services.app(options()), await services.token());
     const mp = await api('post', '/uploads/multipart', { filename: 'a.png', contentType: 'image/png', size: data.length });
     expect(await uploadParts(api, mp.body, data, [1])).toEqual([200]);
     const q = `key=${encodeURIComponent(mp.body.key)}&uploadId=${encodeURIComponent(mp.body.uploadId)}`;
     expect((await api('delete', `/uploads/multipart?${q}`)).status).toBe(204);
     expect((await api('delete', `/uploads/multipart?${q}`)).status).toBe(204);
     expect((await api('get', `/uploads/multipart/parts?${q}`)).status).toBe(404);
-    const uploads = await stack.client.send(new ListMultipartUploadsCommand({ Bucket: stack.bucket, Prefix: mp.body.key }));
+    const uploads = await services.client.send(new ListMultipartUploadsCommand({ Bucket: services.bucket, Prefix: mp.body.key }));
     expect(uploads.Uploads ?? []).toEqual([]);
-    await expect(stack.client.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: mp.body.key }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    await expect(services.client.send(new HeadObjectCommand({ Bucket: services.bucket, Key: mp.body.key }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
   }, 60_000);
 });

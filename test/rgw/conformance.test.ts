@@ -5,8 +5,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetObjectAclCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { DirectUploadOptions } from '../../middleware';
-import { describeWithRgw, type RgwConnection } from '../support/rgw';
-import { startTestStack, TEST_ORIGIN, type TestStack } from '../support/stack';
+import type { LocalS3Connection } from '../../dev/s3-connection';
+import { describeWithRgw } from '../support/rgw';
+import { startUploadServices, TEST_ORIGIN, type UploadServices } from '../support/upload-services';
 
 /** One row of the conformance table: what was sent (to S3 through a presigned URL, or to a route), and the answer. */
 interface Row {
@@ -29,24 +30,24 @@ function toMarkdown(rows: Row[]): string {
   return lines.join('\n');
 }
 
-describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph RGW)', (rgw: RgwConnection) => {
+describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph RGW)', (rgw: LocalS3Connection) => {
   const rows: Row[] = [];
   const servers: Server[] = [];
-  let stack: TestStack;
+  let services: UploadServices;
   // Set in beforeAll; the tests read them through these short names.
   let bucket: string;
-  let client: TestStack['client'];
+  let client: UploadServices['client'];
 
   beforeAll(async () => {
     // The dev issuer, an SDK client and a fresh bucket on RGW, as the integration tests use them.
-    stack = await startTestStack('conformance', rgw);
-    ({ bucket, client } = stack);
-    // startTestStack gave the bucket the rule the terraform stack deploys (uploadCorsRule), for TEST_ORIGIN.
+    services = await startUploadServices('conformance', rgw);
+    ({ bucket, client } = services);
+    // startUploadServices gave the bucket the rule the Terraform stack deploys (uploadCorsRule), for TEST_ORIGIN.
   });
 
   afterAll(async () => {
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-    await stack?.stop();
+    await services?.stop();
     if (rows.length > 0) {
       const table = toMarkdown(rows);
       console.log(`Conformance against ${rgw.endpoint}:\n${table}`);
@@ -57,7 +58,7 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
 
   /** A real express app with directUpload() mounted, listening on loopback like a deployed server. */
   async function serve(overrides: Partial<DirectUploadOptions> = {}): Promise<string> {
-    const app = stack.app(overrides);
+    const app = services.app(overrides);
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -81,7 +82,7 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
     const res = await fetch(`${base}${path}`, {
       method,
       headers: {
-        Authorization: `Bearer ${await stack.token('auth0|conformance')}`,
+        Authorization: `Bearer ${await services.token('auth0|conformance')}`,
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -245,9 +246,10 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
       expect((await upload('Content-Disposition changed to inline', 403, second.url, changed, bytes(file.size))).status).toBe(403);
     });
 
-    test('metadata (the metadata hook) travels signed in the URL and is stored', async () => {
+    test('metadata (the metadata hook) travels as signed headers and is stored', async () => {
       const { url, key, headers } = await presign(file, { metadata: () => ({ 'Card-Id': 'c-42', note: 'hello world' }) });
-      expect(new URL(url).searchParams.get('x-amz-meta-card-id')).toBe('c-42');
+      expect(new URL(url).searchParams.get('x-amz-meta-card-id')).toBeNull();
+      expect(headers['x-amz-meta-card-id']).toBe('c-42');
       expect((await upload('x-amz-meta-* from the metadata hook', 200, url, headers, bytes(file.size))).status).toBe(200);
       const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       expect(head.Metadata).toMatchObject({ 'card-id': 'c-42', note: 'hello world' });
@@ -314,19 +316,23 @@ describeWithRgw('presigned URLs from directUpload() against a verifying S3 (Ceph
       for (const asked of ['text/plain;charset=utf-8', 'text/plain;charset=UTF-8']) {
         const presigned = await presign({ filename: 'note.txt', contentType: asked, size: 64 }, overrides);
         expect(presigned.headers['Content-Type']).toBe(asked);
-        expect((await upload(`Content-Type ${asked}, as asked and returned`, 200, presigned.url, { 'Content-Type': asked }, bytes(64))).status).toBe(200);
+        expect((await upload(`Content-Type ${asked}, as asked and returned`, 200, presigned.url, { ...presigned.headers, 'Content-Type': asked }, bytes(64))).status).toBe(200);
         expect((await client.send(new HeadObjectCommand({ Bucket: bucket, Key: presigned.key }))).ContentType).toBe(asked);
       }
       // Another spelling of the same type is another signed value: S3 refuses it.
       const other = await presign({ filename: 'note.txt', contentType: 'text/plain;charset=utf-8', size: 64 }, overrides);
-      expect((await upload('Content-Type respelled (text/plain; charset=utf-8)', 403, other.url, { 'Content-Type': 'text/plain; charset=utf-8' }, bytes(64))).status).toBe(403);
+      expect((await upload('Content-Type respelled (text/plain; charset=utf-8)', 403, other.url, { ...other.headers, 'Content-Type': 'text/plain; charset=utf-8' }, bytes(64))).status).toBe(403);
     });
 
-    test("GET /uploads (the AWS sample's Postman flow) returns a URL that uploads with just Content-Type", async () => {
+    test("GET /uploads (the AWS sample's Postman flow) returns a URL that uploads with Content-Type, x-amz-acl and If-None-Match", async () => {
       const query = new URLSearchParams({ contentType: 'image/png', filename: 'p.png', size: String(file.size) });
       const res = await route('GET', `/uploads?${query}`, undefined, { record: { case: 'sample flow: ask for a URL', expected: 200 } });
       expect(res.status).toBe(200);
-      expect((await upload('sample flow: PUT uploadURL with Content-Type only', 200, res.body.uploadURL, { 'Content-Type': 'image/png' }, bytes(file.size))).status).toBe(200);
+      expect(res.body.headers).toEqual({ 'Content-Type': 'image/png', 'x-amz-acl': 'private', 'If-None-Match': '*' });
+      const sample = { 'Content-Type': 'image/png', 'x-amz-acl': 'private', 'If-None-Match': '*' };
+      expect((await upload('sample flow: PUT uploadURL with the three headers returned', 200, res.body.uploadURL, sample, bytes(file.size))).status).toBe(200);
+      const again = await route('GET', `/uploads?${query}`);
+      expect((await upload("sample flow: PUT uploadURL with Content-Type only (the AWS sample's step)", 403, again.body.uploadURL, { 'Content-Type': 'image/png' }, bytes(file.size))).status).toBe(403);
     });
 
     test('allowUnsizedUploads: an unsized URL does not sign Content-Length, so S3 takes any size', async () => {

@@ -3,8 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { describeWithRgw, RGW_SCRIPT, rgwAvailability, startRgw } from '../support/rgw';
+import { ListBucketsCommand } from '@aws-sdk/client-s3';
+import { RGW_SCRIPT, rgwAvailability, startRgw } from '../../dev/rgw';
+import { s3Client } from '../../dev/s3-connection';
+import { describeWithRgw } from '../support/rgw';
 
 function runScript(...args: string[]) {
   return spawnSync('bash', [RGW_SCRIPT, ...args], { encoding: 'utf8', env: { ...process.env, RGW_NO_INSTALL: '1' } });
@@ -97,12 +99,7 @@ describeWithRgw('a second cluster beside the one global setup started', (rgw) =>
       expect(pids.map(([name]) => name)).toEqual(expect.arrayContaining(['mon', 'osd', 'rgw', 'watchdog']));
       for (const [, pid] of pids) expect(running(Number(pid))).toBe(true);
 
-      const client = new S3Client({
-        endpoint: second.endpoint,
-        region: second.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: second.accessKeyId, secretAccessKey: second.secretAccessKey },
-      });
+      const client = s3Client(second);
       await expect(client.send(new ListBucketsCommand({}))).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
       client.destroy();
 

@@ -14,7 +14,7 @@ describeWithRgw('Ceph RGW smoke test', (rgw) => {
       endpoint: rgw.endpoint,
       region: 'us-east-1',
       forcePathStyle: true,
-      credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
+      credentials: rgw.credentials,
       // Otherwise the SDK signs x-amz-checksum-crc32 of an empty body into presigned PUTs (see DESIGN.md).
       requestChecksumCalculation: 'WHEN_REQUIRED',
     });

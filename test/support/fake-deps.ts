@@ -1,22 +1,17 @@
 // The router built through its dependency seam, with a signer and a bucket that record every call: handler tests without S3.
 // The only test file that imports the middleware's internals; when they move, re-point the imports here.
 import express, { type Express, type RequestHandler } from 'express';
-import {
-  authenticationHandlers,
-  createRouter,
-  NotFoundError,
-  ownerPrefix,
-  parseOptions,
-  type Configuration,
-  type DirectUploadOptions,
-  type PresignInput,
-  type Presigner,
-  type Storage,
-  type StoredObject,
-  type StoredPart,
-} from '../../middleware';
+import { NotFoundError } from '../../middleware/errors';
+import { authenticationHandlers } from '../../middleware/http/auth';
+import { createRouter } from '../../middleware/http/routes';
+import { parseOptions, type Configuration, type DirectUploadOptions } from '../../middleware/options';
+import type { BucketClient, NewMultipartUpload, ObjectCopy, StoredObject, StoredPart } from '../../middleware/s3/bucket';
+import type { PresignInput, UrlSigner } from '../../middleware/s3/presigner';
+import { ownerPrefix } from '../../middleware/upload/keys';
 
-export { NotFoundError, StorageUnavailableError, RateLimitedError, sendProblem, type StoredObject, type StoredPart } from '../../middleware';
+export { NotFoundError, StorageUnavailableError, RateLimitedError } from '../../middleware/errors';
+export { sendProblem } from '../../middleware/http/problem';
+export type { StoredObject, StoredPart } from '../../middleware/s3/bucket';
 
 /** Header the test auth handler reads the caller's identity from. */
 export const SUB_HEADER = 'x-test-sub';
@@ -36,7 +31,7 @@ export const headerAuth: RequestHandler = function authenticateFromTestHeader(re
 };
 
 /** A signer that records what it was asked to sign and returns a URL naming the key and the call. */
-export class FakeSigner {
+export class FakeSigner implements UrlSigner {
   readonly calls: PresignInput[] = [];
   constructor(readonly bucket: string) {}
   async presign(input: PresignInput): Promise<string> {
@@ -47,7 +42,7 @@ export class FakeSigner {
 
 /** One call the router made to the bucket. */
 export interface BucketCall {
-  op: 'createMultipartUpload' | 'listParts' | 'completeMultipartUpload' | 'abortMultipartUpload' | 'headObject' | 'deleteObject';
+  op: 'createMultipartUpload' | 'listParts' | 'completeMultipartUpload' | 'abortMultipartUpload' | 'headObject' | 'deleteObject' | 'copyObject';
   args: unknown[];
 }
 
@@ -55,15 +50,15 @@ export interface BucketCall {
 export interface FakeUpload {
   key: string;
   parts: StoredPart[];
-  contentType?: string;
-  metadata?: Record<string, string>;
+  /** What the upload was created with; the completed object carries it. */
+  created: NewMultipartUpload;
 }
 
 /**
- * An in-memory bucket with the Storage calls' contract: missing uploads and objects throw NotFoundError (as the real
+ * An in-memory bucket with BucketClient's contract: missing uploads and objects throw NotFoundError (as the real
  * one maps NoSuchUpload/NoSuchKey), and `failures` scripts any other error for a call (e.g. StorageUnavailableError).
  */
-export class FakeBucket {
+export class FakeBucket implements BucketClient {
   readonly calls: BucketCall[] = [];
   readonly objects = new Map<string, StoredObject>();
   readonly uploads = new Map<string, FakeUpload>();
@@ -81,10 +76,10 @@ export class FakeBucket {
     return this.calls.map((c) => c.op);
   }
 
-  async createMultipartUpload(input: { key: string; contentType: string; contentDisposition?: string; acl?: string; metadata: Record<string, string> }): Promise<string> {
+  async createMultipartUpload(input: NewMultipartUpload): Promise<string> {
     this.record('createMultipartUpload', input);
     const uploadId = `upload-${this.nextId++}`;
-    this.uploads.set(uploadId, { key: input.key, parts: [], contentType: input.contentType, metadata: input.metadata });
+    this.uploads.set(uploadId, { key: input.key, parts: [], created: input });
     return uploadId;
   }
 
@@ -95,13 +90,17 @@ export class FakeBucket {
     return [...upload.parts].sort((a, b) => a.partNumber - b.partNumber);
   }
 
-  async completeMultipartUpload(key: string, uploadId: string, parts: StoredPart[]): Promise<void> {
+  /** Like S3 with `If-None-Match: *`: false, and the upload stays, when an object already exists at the key. */
+  async completeMultipartUpload(key: string, uploadId: string, parts: StoredPart[]): Promise<boolean> {
     this.record('completeMultipartUpload', key, uploadId, parts);
     const upload = this.uploads.get(uploadId);
     if (!upload || upload.key !== key) throw new NotFoundError('The multipart upload was not found in the bucket.');
+    if (this.objects.has(key)) return false;
     this.uploads.delete(uploadId);
     const size = parts.reduce((sum, p) => sum + p.size, 0);
-    this.objects.set(key, { size, contentType: upload.contentType ?? 'binary/octet-stream', etag: `"multipart-${parts.length}"`, metadata: upload.metadata ?? {} });
+    const { contentType, contentDisposition, metadata } = upload.created;
+    this.objects.set(key, { size, contentType, contentDisposition, etag: `"multipart-${parts.length}"`, metadata, tagCount: 0 });
+    return true;
   }
 
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
@@ -122,6 +121,19 @@ export class FakeBucket {
     this.record('deleteObject', key);
     this.objects.delete(key);
   }
+
+  /** Copies the object with its metadata, as CopyObject does; a missing source throws NotFoundError. */
+  async copyObject(input: ObjectCopy): Promise<void> {
+    this.record('copyObject', input);
+    const object = this.objects.get(input.from);
+    if (!object) throw new NotFoundError('The object was not found in the bucket.');
+    this.objects.set(input.to, { ...object, metadata: { ...object.metadata } });
+  }
+}
+
+/** An object as HeadObject describes it: these fields over a plain PNG of 500 bytes with no metadata and no tags. */
+export function storedObject(fields: Partial<StoredObject> = {}): StoredObject {
+  return { size: 500, contentType: 'image/png', metadata: {}, ...fields, tagCount: fields.tagCount ?? 0 };
 }
 
 /** What an error handler saw: onError's arguments. */
@@ -163,8 +175,8 @@ export function fakeApp(overrides: Partial<DirectUploadOptions> = {}, before: Re
   for (const handler of before) app.use(handler);
   app.use(
     createRouter(config, {
-      presigner: signer as unknown as Presigner,
-      storage: bucket as unknown as Storage,
+      presigner: signer,
+      bucket,
       authenticate: authenticationHandlers(config),
     }),
   );

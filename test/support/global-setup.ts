@@ -1,14 +1,8 @@
 // Jest global setup: starts one Ceph RGW per jest run, only when a selected test file needs it, and exports it to workers.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  exportRgwEnv,
-  isRgwRequired,
-  rgwAvailability,
-  RGW_ENV,
-  startRgw,
-  type RgwInstance,
-} from './rgw';
+import { rgwAvailability, startRgw, type RgwInstance } from '../../dev/rgw';
+import { exportRgwEnv, isRgwRequired, RGW_ENV } from './rgw';
 
 /** Where global teardown finds the instance: jest loads setup and teardown as separate modules but in one process. */
 export const RGW_GLOBAL_KEY = '__expressDirectUploadRgw';

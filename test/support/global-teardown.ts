@@ -1,6 +1,7 @@
 // Jest global teardown: stops the Ceph RGW that global setup started, whether the tests passed or not.
 import { RGW_GLOBAL_KEY } from './global-setup';
-import { RGW_ENV, type RgwInstance } from './rgw';
+import type { RgwInstance } from '../../dev/rgw';
+import { RGW_ENV } from './rgw';
 
 export default async function globalTeardown(): Promise<void> {
   const store = globalThis as Record<string, unknown>;

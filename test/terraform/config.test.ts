@@ -73,6 +73,24 @@ describe('validateDeploymentConfig', () => {
     });
   });
 
+  it('turns quarantine on with quarantinePrefix (1 day by default), from the file or QUARANTINE_PREFIX / QUARANTINE_EXPIRATION_DAYS', () => {
+    expect(validateDeploymentConfig({ quarantinePrefix: 'incoming/' })).toMatchObject({ quarantinePrefix: 'incoming/', quarantineExpirationDays: 1 });
+    expect(validateDeploymentConfig({})).not.toHaveProperty('quarantinePrefix');
+    const config = loadDeploymentConfig({ file: writeConfig('quarantine.json', {}), env: { QUARANTINE_PREFIX: 'scan/', QUARANTINE_EXPIRATION_DAYS: '4' } });
+    expect(config).toMatchObject({ quarantinePrefix: 'scan/', quarantineExpirationDays: 4 });
+  });
+
+  it.each([
+    ['a prefix holding keyPrefix', { keyPrefix: 'incoming/uploads/', quarantinePrefix: 'incoming/' }, /expiration rule would delete released uploads/],
+    ['no trailing slash', { quarantinePrefix: 'incoming' }, /must end with "\/"/],
+    ['an empty prefix', { quarantinePrefix: '' }, /must not be empty/],
+    ['a wildcard', { quarantinePrefix: 'in*/' }, /letters, digits/],
+    ['zero days', { quarantinePrefix: 'incoming/', quarantineExpirationDays: 0 }, /positive whole number/],
+    ['days without a prefix', { quarantineExpirationDays: 2 }, /quarantinePrefix is not/],
+  ])('refuses quarantine settings with %s', (_name, input, message) => {
+    expect(() => validateDeploymentConfig(input)).toThrow(message);
+  });
+
   it('accepts "*" only together with allowAnyOrigin', () => {
     expect(validateDeploymentConfig({ allowedOrigins: ['*'], allowAnyOrigin: true }).allowedOrigins).toEqual(['*']);
   });
@@ -287,12 +305,17 @@ describe('loadDeploymentConfig', () => {
   });
 
   it.each([
-    ['config.ts', []],
-    ['cors.ts', ['./config']],
+    ['terraform/config.ts', ['../middleware/settings']],
+    ['terraform/cors.ts', ['./config']],
   ])('%s imports nothing but Node built-ins and light siblings, so example-server can load it without cdktf', (file, siblings) => {
-    const source = fs.readFileSync(path.resolve(__dirname, '../../terraform', file), 'utf8');
+    const source = fs.readFileSync(path.resolve(__dirname, '../..', file), 'utf8');
     const specifiers = [...source.matchAll(/(?:from|import|require\()\s*['"]([^'"]+)['"]/g)].map((m) => m[1]);
     expect(specifiers.length).toBeGreaterThan(0);
     expect(specifiers.filter((s) => !s.startsWith('node:') && !(siblings as string[]).includes(s))).toEqual([]);
+  });
+
+  it('the shared settings module it uses imports nothing at all', () => {
+    const source = fs.readFileSync(path.resolve(__dirname, '../../middleware/settings.ts'), 'utf8');
+    expect([...source.matchAll(/(?:from|import|require\()\s*['"]([^'"]+)['"]/g)]).toEqual([]);
   });
 });

@@ -152,7 +152,7 @@ describe('DirectUploadBucket', () => {
           id: 'direct-upload',
           allowed_origins: ['https://app.example.com'],
           allowed_methods: ['PUT'],
-          allowed_headers: ['Content-Type', 'Content-Disposition', 'Content-MD5'],
+          allowed_headers: ['Content-Type', 'Content-Disposition', 'Content-MD5', 'x-amz-acl', 'If-None-Match', 'x-amz-meta-*', 'x-amz-checksum-sha256', 'x-amz-checksum-crc64nvme'],
           expose_headers: ['ETag'],
           max_age_seconds: 3000,
         },
@@ -200,9 +200,10 @@ describe('DirectUploadBucket', () => {
       expect(only(synth({ publicRead: true }), S3BucketCorsConfiguration).cors_rule[0].allowed_methods).toEqual(['PUT', 'GET', 'HEAD']);
     });
 
-    it('allows the x-amz-acl header only for public-read, where uploads send it', () => {
-      expect(only(defaults, S3BucketCorsConfiguration).cors_rule[0].allowed_headers).not.toContain('x-amz-acl');
-      expect(only(synth({ publicRead: true }), S3BucketCorsConfiguration).cors_rule[0].allowed_headers).toEqual(['Content-Type', 'Content-Disposition', 'Content-MD5', 'x-amz-acl']);
+    it('allows the signed x-amz-acl and If-None-Match headers every upload sends, private or public-read', () => {
+      for (const rule of [only(defaults, S3BucketCorsConfiguration).cors_rule[0], only(synth({ publicRead: true }), S3BucketCorsConfiguration).cors_rule[0]]) {
+        expect(rule.allowed_headers).toEqual(expect.arrayContaining(['x-amz-acl', 'If-None-Match', 'x-amz-meta-*', 'x-amz-checksum-sha256', 'x-amz-checksum-crc64nvme']));
+      }
     });
 
     it('takes custom allowed headers and max age', () => {
@@ -229,6 +230,23 @@ describe('DirectUploadBucket', () => {
           abort_incomplete_multipart_upload: [{ days_after_initiation: 1 }],
         },
       ]);
+    });
+
+    it('with quarantinePrefix, expires unreleased uploads there after the configured days (and aborts their multipart uploads)', () => {
+      const rules = only(synth({ quarantinePrefix: 'incoming/', quarantineExpirationDays: 3 }), S3BucketLifecycleConfiguration).rule;
+      expect(rules).toEqual([
+        expect.objectContaining({ id: 'abort-incomplete-multipart-uploads', filter: [{ prefix: 'uploads/' }] }),
+        {
+          id: 'expire-unreleased-quarantined-uploads',
+          status: 'Enabled',
+          filter: [{ prefix: 'incoming/' }],
+          expiration: [{ days: 3 }],
+          abort_incomplete_multipart_upload: [{ days_after_initiation: 1 }],
+        },
+      ]);
+      // The final prefix never gets an expiration rule.
+      expect(rules.filter((rule: Record<string, unknown>) => rule.expiration).map((rule: { filter: unknown }) => rule.filter)).toEqual([[{ prefix: 'incoming/' }]]);
+      expect(only(synth({ quarantinePrefix: 'incoming/' }), S3BucketLifecycleConfiguration).rule[1].expiration).toEqual([{ days: 1 }]);
     });
 
     it('follows the configured prefix and number of days', () => {
@@ -280,6 +298,8 @@ describe('DirectUploadBucket', () => {
       ListParts: 's3:ListMultipartUploadParts',
       'HeadObject (verify-after-upload)': 's3:GetObject',
       'DeleteObject (reject after verify)': 's3:DeleteObject',
+      // With quarantine only: s3:GetObject on the incoming source, s3:PutObject on the final key (see the quarantine tests).
+      'CopyObject (release from quarantine)': 's3:PutObject',
     };
 
     it('knows every S3 command the middleware sends (so a new call cannot go unnoticed)', () => {
@@ -343,6 +363,23 @@ describe('DirectUploadBucket', () => {
         's3:ListMultipartUploadParts',
         's3:PutObject',
       ]);
+    });
+
+    it('with quarantinePrefix, allows uploads and the move on incoming, and only the copy and verification on the final prefix', () => {
+      const policy = statements(synth({ quarantinePrefix: 'incoming/' }), IamPolicy);
+      expect(policy).toEqual([
+        // Final keys: the CopyObject destination (PutObject), HeadObject to verify, DeleteObject as with grantDelete.
+        { Sid: 'DirectUploadObjects', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], Resource: [`${BUCKET_ARN}/uploads/*`] },
+        {
+          // Incoming keys: presigned PUT and multipart, HeadObject and the CopyObject source (GetObject), the delete after the move.
+          Sid: 'DirectUploadQuarantine',
+          Effect: 'Allow',
+          Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:GetObject', 's3:DeleteObject'],
+          Resource: [`${BUCKET_ARN}/incoming/uploads/*`],
+        },
+      ]);
+      expect(statements(synth({ quarantinePrefix: 'incoming/', publicRead: true }), IamPolicy)[0].Action).toContain('s3:PutObjectAcl');
+      expect(statements(synth({ quarantinePrefix: 'incoming/' }, { grantDelete: false }), IamPolicy)[0].Action).toEqual(['s3:PutObject', 's3:GetObject']);
     });
 
     it('adds KMS data-key use, through S3 only, when SSE-KMS is on', () => {

@@ -1,6 +1,7 @@
 // Options are validated once, at construction, with messages that name the option and the fix.
 import { S3Client } from '@aws-sdk/client-s3';
-import { directUpload, DirectUploadOptionsError, parseOptions, type DirectUploadOptions } from '../../middleware';
+import { directUpload, DirectUploadOptionsError, type DirectUploadOptions } from '../../middleware';
+import { parseOptions } from '../../middleware/options';
 
 const auth = { issuerBaseURL: 'https://tenant.auth0.com/', audience: 'https://api.example.com' };
 const base: DirectUploadOptions = { bucket: 'my-bucket', region: 'us-east-1', auth };
@@ -47,6 +48,22 @@ describe('defaults', () => {
     const client = new S3Client({ region: 'us-west-2' });
     expect(parseOptions({ bucket: 'my-bucket', auth, s3: client }, {}).s3).toBe(client);
   });
+  it('accepts a dotted bucket name, signed path-style, and an empty keyPrefix', () => {
+    expect(parseOptions({ ...base, bucket: 'uploads.example.com', keyPrefix: '' }, {})).toMatchObject({ bucket: 'uploads.example.com', keyPrefix: '' });
+  });
+  it('reads multipart: true as multipart with its defaults', () => {
+    expect(parseOptions({ ...base, multipart: true as never }, {}).multipart).toEqual(parseOptions(base, {}).multipart);
+  });
+  it('gives every outside call a deadline: authTimeout 5 s, S3 3 s to connect and 10 s a call, JSON bodies 10 s', async () => {
+    const config = parseOptions(base, {});
+    expect(config).toMatchObject({ authTimeout: 5000, s3Timeouts: { connectionTimeout: 3000, requestTimeout: 10000 }, bodyTimeout: 10000 });
+    // The SDK has no deadline of its own, and a requestTimeout without throwOnRequestTimeout only logs a warning.
+    const handler = config.s3.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
+    expect(await handler.configProvider).toMatchObject({ connectionTimeout: 3000, requestTimeout: 10000, throwOnRequestTimeout: true });
+  });
+  it('leaves an injected S3Client’s timeouts alone', () => {
+    expect(parseOptions({ bucket: 'my-bucket', auth, s3: new S3Client({ region: 'us-west-2' }) }, {}).s3Timeouts).toBeUndefined();
+  });
   it('returns an Express router', () => {
     const router = directUpload(base);
     expect(typeof router).toBe('function');
@@ -80,11 +97,23 @@ describe('validation', () => {
     ['a non-function key hook', { ...base, key: 'x' }, 'key', /must be a function/],
     ['an unknown acl', { ...base, acl: 'public-read-write' }, 'acl', /public-read/],
     ['a small part size', { ...base, multipart: { partSize: 1024 } }, 'multipart.partSize', /5242880/],
+    ['an authTimeout of 0', { ...base, authTimeout: 0 }, 'authTimeout', /from 1 to 600000/],
+    ['a bodyTimeout in seconds as a string', { ...base, bodyTimeout: '10s' }, 'bodyTimeout', /not a valid value for bodyTimeout/],
+    ['a misspelt s3Timeouts member', { ...base, s3Timeouts: { requestTimeOut: 5 } }, 's3Timeouts.requestTimeout', /Did you mean s3Timeouts.requestTimeout/],
+    ['s3Timeouts with an injected client', { ...base, s3: new S3Client({ region: 'us-east-1' }), s3Timeouts: {} }, 's3Timeouts', /requestHandler/],
     ['over 5 GiB without multipart', { ...base, multipart: false, maxFileSize: 6 * 1024 ** 3 }, 'maxFileSize', /5 GiB/],
     ['bad scopes', { ...base, requiredScopes: ['a b'] }, 'requiredScopes', /without spaces/],
     ['the maxSize typo', { ...base, maxSize: 5 }, 'maxFileSize', /Did you mean maxFileSize/],
     ['the expires typo', { ...base, expires: 5 }, 'expiresIn', /Did you mean expiresIn/],
     ['the contentTypes typo', { ...base, contentTypes: ['image/png'] }, 'allowedContentTypes', /Did you mean allowedContentTypes/],
+    ['a misspelt option', { ...base, maxFileSiz: 5 }, 'maxFileSize', /Unknown option maxFileSiz\. Did you mean maxFileSize\?/],
+    ['an option in the wrong case', { ...base, keyprefix: 'x/' }, 'keyPrefix', /Did you mean keyPrefix\?/],
+    ['an unknown option', { ...base, colour: 'red' }, 'colour', /Unknown option colour\. Known options: bucket, region/],
+    ['a misspelt multipart option', { ...base, multipart: { threshhold: 6 * 1024 ** 2 } }, 'multipart.threshold', /Did you mean multipart\.threshold\?/],
+    ['a reserved bucket prefix', { ...base, bucket: 'amzn-s3-demo-uploads' }, 'bucket', /reserved/],
+    ['adjacent dots in the bucket', { ...base, bucket: 'my..bucket' }, 'bucket', /not a valid S3 bucket name/],
+    ['an IP address as the bucket', { ...base, bucket: '10.0.0.1' }, 'bucket', /IP address/],
+    ['a keyPrefix with an empty segment', { ...base, keyPrefix: 'a//b/' }, 'keyPrefix', /not a valid keyPrefix/],
   ])('%s', (_, options, option, message) => {
     const error = errorOf(options);
     expect(error.option).toBe(option);

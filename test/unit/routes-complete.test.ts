@@ -1,13 +1,13 @@
 // POST /uploads/complete on an in-memory bucket: what verification accepts, what it refuses and deletes, and what onUploaded is told.
 import request from 'supertest';
-import { expectProblem, fakeApp, folderOf, StorageUnavailableError, SUB_HEADER, type FakeApp, type StoredObject } from '../support/fake-deps';
+import { expectProblem, fakeApp, folderOf, StorageUnavailableError, storedObject, SUB_HEADER, type FakeApp, type StoredObject } from '../support/fake-deps';
 
 const sub = 'auth0|alice';
 const key = `${folderOf(sub)}photo.png`;
 
 function withObject(object: Partial<StoredObject>, overrides: Parameters<typeof fakeApp>[0] = {}): FakeApp {
   const fake = fakeApp({ maxFileSize: 1000, minFileSize: 10, ...overrides });
-  fake.bucket.objects.set(key, { size: 500, contentType: 'image/png', etag: '"abc"', metadata: {}, ...object });
+  fake.bucket.objects.set(key, storedObject({ etag: '"abc"', ...object }));
   return fake;
 }
 
@@ -48,10 +48,8 @@ describe('POST /uploads/complete: the object is not what was authorised', () => 
     ['over maxFileSize', { size: 1001 }, {}, 'its size 1001 is over the limit of 1000 bytes'],
     ['under minFileSize', { size: 9 }, {}, 'its size 9 is under the minimum of 10 bytes'],
     ['contradicting its declared size', { metadata: { 'declared-size': '400' } }, {}, 'its size 500 is not the 400 bytes declared'],
-    ['of another size than the client says', {}, { size: 499 }, 'its size 500 is not the 499 bytes expected'],
-    ['of a type not allowed', { contentType: 'text/html' }, {}, 'its type "text/html" is not allowed'],
+    ['of a type not allowed', { contentType: 'text/html', contentDisposition: 'attachment' }, {}, 'its type "text/html" is not allowed'],
     ['of no valid type', { contentType: '' }, {}, 'its type "" is not allowed'],
-    ['of another type than the client says', {}, { contentType: 'image/jpeg' }, 'its type "image/png" is not the "image/jpeg" expected'],
     ['of no valid type where the client names one', { contentType: 'png' }, { contentType: 'image/png' }, 'its type "png" is not allowed'],
   ])('answers 409 for an object %s, and deletes it', async (_name, object, body, problem) => {
     const told: unknown[] = [];
@@ -65,8 +63,24 @@ describe('POST /uploads/complete: the object is not what was authorised', () => 
     expect(told).toEqual([]);
   });
 
+  it.each([
+    ['of another size', { size: 499 }, 'its size 500 is not the 499 bytes expected'],
+    ['of another type', { contentType: 'image/jpeg' }, 'its type "image/png" is not the "image/jpeg" expected'],
+    ['of both', { size: 499, contentType: 'image/jpeg' }, 'its size 500 is not the 499 bytes expected; its type "image/png" is not the "image/jpeg" expected'],
+  ])('answers 409 but keeps an authorised object %s than the client says, and does not tell onUploaded', async (_name, body, problem) => {
+    const told: unknown[] = [];
+    const fake = withObject({}, { onUploaded: (o) => void told.push(o) });
+    const res = await complete(fake, { key, ...body });
+    expect(expectProblem(res, 409, 'upload_mismatch').detail).toBe(
+      `The uploaded object is not what this request expects: ${problem}. It is what the server authorised, so it was kept.`,
+    );
+    expect(fake.bucket.ops()).toEqual(['headObject']);
+    expect(fake.bucket.objects.has(key)).toBe(true);
+    expect(told).toEqual([]);
+  });
+
   it('lists every problem at once', async () => {
-    const res = await complete(withObject({ size: 2000, contentType: 'text/html' }), { key });
+    const res = await complete(withObject({ size: 2000, contentType: 'text/html', contentDisposition: 'attachment' }), { key });
     expect(expectProblem(res, 409, 'upload_mismatch').detail).toBe(
       'The uploaded object does not match what was authorised: its size 2000 is over the limit of 1000 bytes; its type "text/html" is not allowed. It was deleted.',
     );

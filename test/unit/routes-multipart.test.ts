@@ -1,6 +1,6 @@
 // The multipart routes on a recording signer and an in-memory bucket: start, part URLs, list, complete and abort.
 import request from 'supertest';
-import { expectProblem, fakeApp, folderOf, MiB, NotFoundError, StorageUnavailableError, SUB_HEADER, type FakeApp } from '../support/fake-deps';
+import { expectProblem, fakeApp, folderOf, MiB, NotFoundError, StorageUnavailableError, storedObject, SUB_HEADER, type FakeApp } from '../support/fake-deps';
 
 const sub = 'auth0|alice';
 const mine = folderOf(sub);
@@ -25,7 +25,7 @@ function uploaded(fake: FakeApp, uploadId: string, sizes: Record<number, number>
 }
 
 describe('starting a multipart upload', () => {
-  it('POST /uploads above the threshold starts one in the bucket, storing the declared size, and answers its plan', async () => {
+  it('POST /uploads above the threshold starts one in the bucket, storing the declared size and the signed-headers digest, and answers its plan', async () => {
     const fake = app({ allowedContentTypes: ['video/*'], contentDisposition: true, acl: 'public-read', metadata: () => ({ Album: '7' }) });
     const res = await request(fake.app).post('/uploads').set(SUB_HEADER, sub).send({ filename: 'film.mp4', contentType: 'video/mp4', size: SIZE }).expect(201);
     expect(res.headers['cache-control']).toBe('no-store');
@@ -33,7 +33,7 @@ describe('starting a multipart upload', () => {
     expect(fake.bucket.calls).toEqual([
       {
         op: 'createMultipartUpload',
-        args: [{ key: res.body.key, contentType: 'video/mp4', contentDisposition: `attachment; filename="film.mp4"; filename*=UTF-8''film.mp4`, acl: 'public-read', metadata: { 'declared-size': String(SIZE), album: '7' } }],
+        args: [{ key: res.body.key, contentType: 'video/mp4', contentDisposition: `attachment; filename="film.mp4"; filename*=UTF-8''film.mp4`, acl: 'public-read', checksum: undefined, metadata: { 'declared-size': String(SIZE), 'declared-headers': expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), album: '7' } }],
       },
     ]);
     expect(fake.signer.calls).toEqual([]);
@@ -46,11 +46,11 @@ describe('starting a multipart upload', () => {
     expect(fake.bucket.calls).toEqual([]);
   });
 
-  it('POST /uploads/multipart starts one whatever the size, with only the declared size as metadata by default', async () => {
+  it('POST /uploads/multipart starts one whatever the size, private, with only the declared size as metadata by default', async () => {
     const fake = app({ allowedContentTypes: ['image/png'] });
     const res = await request(fake.app).post('/uploads/multipart').set(SUB_HEADER, sub).send({ contentType: 'image/png', size: 10 }).expect(201);
     expect(res.body).toMatchObject({ method: 'MULTIPART', size: 10, partSize: 5 * MiB, partCount: 1 });
-    expect(fake.bucket.calls[0].args[0]).toEqual({ key: res.body.key, contentType: 'image/png', contentDisposition: undefined, acl: undefined, metadata: { 'declared-size': '10' } });
+    expect(fake.bucket.calls[0].args[0]).toEqual({ key: res.body.key, contentType: 'image/png', contentDisposition: undefined, acl: 'private', checksum: undefined, metadata: { 'declared-size': '10' } });
   });
 
   it('checks the request as POST /uploads does: 413 over maxFileSize, with no bucket call', async () => {
@@ -295,28 +295,29 @@ describe('POST /uploads/multipart/complete', () => {
   it('verifies instead when the upload is already gone (a repeat after completing): 200 if the object is right', async () => {
     const fake = app({ allowedContentTypes: ['video/*'] });
     const key = `${mine}done.mp4`;
-    fake.bucket.objects.set(key, { size: SIZE, contentType: 'video/mp4', etag: '"e"', metadata: { 'declared-size': String(SIZE) } });
+    fake.bucket.objects.set(key, storedObject({ size: SIZE, contentType: 'video/mp4', etag: '"e"', metadata: { 'declared-size': String(SIZE) } }));
     const res = await complete(fake, { key, uploadId: 'finished', size: SIZE }).expect(200);
     expect(res.body).toEqual({ key, size: SIZE, contentType: 'video/mp4', etag: '"e"' });
     expect(fake.bucket.ops()).toEqual(['listParts', 'headObject']);
   });
 
-  it('answers 404 when neither the upload nor the object exists, and 409 (deleted) when the object is not the declared size', async () => {
+  it('answers 404 when neither the upload nor the object exists, and 409 (kept) when the authorised object is not the size this request says', async () => {
     const fake = app({ allowedContentTypes: ['video/*'] });
     const key = `${mine}x.mp4`;
     expectProblem(await complete(fake, { key, uploadId: 'never', size: SIZE }), 404, 'not_found');
-    fake.bucket.objects.set(key, { size: SIZE, contentType: 'video/mp4', metadata: { 'declared-size': String(SIZE) } });
+    fake.bucket.objects.set(key, storedObject({ size: SIZE, contentType: 'video/mp4', metadata: { 'declared-size': String(SIZE) } }));
     const res = await complete(fake, { key, uploadId: 'never', size: SIZE + 1 });
     expect(expectProblem(res, 409, 'upload_mismatch').detail).toBe(
-      `The uploaded object does not match what was authorised: its size ${SIZE} is not the ${SIZE + 1} bytes expected. It was deleted.`,
+      `The uploaded object is not what this request expects: its size ${SIZE} is not the ${SIZE + 1} bytes expected. It is what the server authorised, so it was kept.`,
     );
-    expect(fake.bucket.calls.at(-1)).toEqual({ op: 'deleteObject', args: [key] });
+    expect(fake.bucket.calls.at(-1)).toEqual({ op: 'headObject', args: [key] });
+    expect(fake.bucket.objects.has(key)).toBe(true);
   });
 
   it('answers 409 and deletes an object whose declared-size metadata contradicts its size', async () => {
     const fake = app({ allowedContentTypes: ['video/*'] });
     const key = `${mine}x.mp4`;
-    fake.bucket.objects.set(key, { size: SIZE, contentType: 'video/mp4', metadata: { 'declared-size': '5' } });
+    fake.bucket.objects.set(key, storedObject({ size: SIZE, contentType: 'video/mp4', metadata: { 'declared-size': '5' } }));
     const res = await complete(fake, { key, uploadId: 'finished', size: SIZE });
     expect(expectProblem(res, 409, 'upload_mismatch').detail).toMatch(`its size ${SIZE} is not the 5 bytes declared`);
     expect(fake.bucket.objects.has(key)).toBe(false);

@@ -22,12 +22,12 @@ describe('POST /uploads: one presigned PUT', () => {
       method: 'PUT',
       url: `https://s3.test/${BUCKET}/${res.body.key}?call=1`,
       key: res.body.key,
-      headers: { 'Content-Type': 'image/jpeg' },
+      headers: { 'Content-Type': 'image/jpeg', 'x-amz-acl': 'private', 'If-None-Match': '*' },
       size: 4321,
       expiresAt: '2026-11-25T12:02:00.000Z',
     });
     expect(signer.calls).toEqual([
-      { method: 'PUT', key: res.body.key, headers: { 'content-type': 'image/jpeg', 'content-length': '4321' }, expiresIn: 120, signingDate: now },
+      { method: 'PUT', key: res.body.key, headers: { 'content-type': 'image/jpeg', 'x-amz-acl': 'private', 'if-none-match': '*', 'content-length': '4321' }, expiresIn: 120, signingDate: now },
     ]);
     expect(bucket.calls).toEqual([]);
   });
@@ -79,22 +79,23 @@ describe('POST /uploads: one presigned PUT', () => {
     const { app, signer } = fakeApp();
     const md5 = '1B2M2Y8AsgTpgAmY7PhCfg==';
     const res = await request(app).post('/uploads').set(SUB_HEADER, 'u').send({ contentType: 'image/png', size: 3, contentMD5: md5 }).expect(200);
-    expect(res.body.headers).toEqual({ 'Content-Type': 'image/png', 'Content-MD5': md5 });
-    expect(signer.calls[0].headers).toEqual({ 'content-type': 'image/png', 'content-length': '3', 'content-md5': md5 });
+    expect(res.body.headers).toEqual({ 'Content-Type': 'image/png', 'x-amz-acl': 'private', 'If-None-Match': '*', 'Content-MD5': md5 });
+    expect(signer.calls[0].headers).toEqual({ 'content-type': 'image/png', 'x-amz-acl': 'private', 'if-none-match': '*', 'content-length': '3', 'content-md5': md5 });
   });
 
-  it('signs Content-Disposition with an ASCII fallback and the UTF-8 name, and the ACL, when those options are on', async () => {
+  it('signs Content-Disposition with an ASCII fallback and the UTF-8 name, the ACL, and the digest of the signed headers, when those options are on', async () => {
     const { app, signer } = fakeApp({ contentDisposition: true, acl: 'public-read' });
     const res = await request(app).post('/uploads').set(SUB_HEADER, 'u').send({ filename: 'C:\\photos\\Été "1"%.png', contentType: 'image/png', size: 3 }).expect(200);
     const disposition = `attachment; filename="_t_ _1__.png"; filename*=UTF-8''${encodeURIComponent('Été "1"%.png')}`;
-    expect(res.body.headers).toEqual({ 'Content-Type': 'image/png', 'Content-Disposition': disposition, 'x-amz-acl': 'public-read' });
-    expect(signer.calls[0].headers).toEqual({ 'content-type': 'image/png', 'content-disposition': disposition, 'x-amz-acl': 'public-read', 'content-length': '3' });
+    const digest = expect.stringMatching(/^[A-Za-z0-9_-]{43}$/);
+    expect(res.body.headers).toEqual({ 'Content-Type': 'image/png', 'Content-Disposition': disposition, 'x-amz-acl': 'public-read', 'If-None-Match': '*', 'x-amz-meta-declared-headers': digest });
+    expect(signer.calls[0].headers).toEqual({ 'content-type': 'image/png', 'content-disposition': disposition, 'x-amz-acl': 'public-read', 'if-none-match': '*', 'x-amz-meta-declared-headers': digest, 'content-length': '3' });
   });
 
   it('signs no Content-Disposition without a filename, even when the option is on', async () => {
     const { app, signer } = fakeApp({ contentDisposition: true });
     const res = await request(app).post('/uploads').set(SUB_HEADER, 'u').send({ contentType: 'image/png', size: 3 }).expect(200);
-    expect(res.body.headers).toEqual({ 'Content-Type': 'image/png' });
+    expect(res.body.headers).toEqual({ 'Content-Type': 'image/png', 'x-amz-acl': 'private', 'If-None-Match': '*', 'x-amz-meta-declared-headers': expect.any(String) });
     expect(signer.calls[0].headers).not.toHaveProperty('content-disposition');
   });
 
@@ -213,7 +214,7 @@ describe('GET /uploads: the AWS sample\'s route', () => {
     const res = await request(app).get('/uploads?contentType=image/jpeg&filename=a.jpg&size=48213').set(SUB_HEADER, 'u').expect(200);
     expect(res.body).toMatchObject({ method: 'PUT', size: 48213, headers: { 'Content-Type': 'image/jpeg' } });
     expect(res.body.uploadURL).toBe(res.body.url);
-    expect(signer.calls[0].headers).toEqual({ 'content-type': 'image/jpeg', 'content-length': '48213' });
+    expect(signer.calls[0].headers).toEqual({ 'content-type': 'image/jpeg', 'x-amz-acl': 'private', 'if-none-match': '*', 'content-length': '48213' });
   });
 
   it('refuses a size that is not digits', async () => {
@@ -227,9 +228,9 @@ describe('GET /uploads: the AWS sample\'s route', () => {
   it('takes the only allowed type on a bare GET, and signs no length when unsized uploads are allowed', async () => {
     const { app, signer } = fakeApp({ allowedContentTypes: ['image/jpeg'], allowUnsizedUploads: true });
     const res = await request(app).get('/uploads').set(SUB_HEADER, 'u').expect(200);
-    expect(res.body.headers).toEqual({ 'Content-Type': 'image/jpeg' });
+    expect(res.body.headers).toEqual({ 'Content-Type': 'image/jpeg', 'x-amz-acl': 'private', 'If-None-Match': '*' });
     expect(res.body).not.toHaveProperty('size');
-    expect(signer.calls[0].headers).toEqual({ 'content-type': 'image/jpeg' });
+    expect(signer.calls[0].headers).toEqual({ 'content-type': 'image/jpeg', 'x-amz-acl': 'private', 'if-none-match': '*' });
   });
 
   it('needs a size on a bare GET unless unsized uploads are allowed, and a type unless only one exact type is', async () => {
@@ -286,7 +287,7 @@ describe('who may upload', () => {
 });
 
 describe('the key and metadata hooks', () => {
-  it('the key hook is told about the upload, and its key is signed', async () => {
+  it('the key hook is told about the upload, with the extension of its type (not of the filename), and its key is signed', async () => {
     const seen: Array<Record<string, unknown>> = [];
     const { app, signer } = fakeApp({
       key: (ctx) => {
@@ -296,9 +297,9 @@ describe('the key and metadata hooks', () => {
     });
     const res = await request(app).post('/uploads').set(SUB_HEADER, 'auth0|alice').send({ filename: 'x.JPEG', contentType: 'image/jpeg', size: 12 }).expect(200);
     expect(seen).toEqual([
-      { owner: 'auth0|alice', ownerPrefix: alice, uuid: expect.stringMatching(/^[0-9a-f-]{36}$/), extension: 'jpeg', filename: 'x.JPEG', contentType: 'image/jpeg', size: 12, req: 'function' },
+      { owner: 'auth0|alice', ownerPrefix: alice, uuid: expect.stringMatching(/^[0-9a-f-]{36}$/), extension: 'jpg', filename: 'x.JPEG', contentType: 'image/jpeg', size: 12, req: 'function' },
     ]);
-    expect(res.body.key).toBe(`${alice}albums/${seen[0].uuid}.jpeg`);
+    expect(res.body.key).toBe(`${alice}albums/${seen[0].uuid}.jpg`);
     expect(signer.calls[0].key).toBe(res.body.key);
   });
 
@@ -318,11 +319,13 @@ describe('the key and metadata hooks', () => {
     expect(String((errors[0].err as Error).message)).toMatch(/^The key option returned an unusable key: /);
   });
 
-  it('signs metadata into the URL (lower-case names) but does not hand it to the client as headers', async () => {
-    const { app, signer } = fakeApp({ metadata: (ctx) => ({ Owner: ctx.owner, 'album-id': '42' }) });
+  it('signs metadata (lower-case names, trimmed values) as headers the client sends, with the digest of what was signed', async () => {
+    const { app, signer } = fakeApp({ metadata: (ctx) => ({ Owner: ctx.owner, 'album-id': ' 42 ' }) });
     const res = await request(app).post('/uploads').set(SUB_HEADER, 'u').send({ contentType: 'image/png', size: 1 }).expect(200);
-    expect(signer.calls[0].headers).toEqual({ 'content-type': 'image/png', 'x-amz-meta-owner': 'u', 'x-amz-meta-album-id': '42', 'content-length': '1' });
-    expect(res.body.headers).toEqual({ 'Content-Type': 'image/png' });
+    const digest = expect.stringMatching(/^[A-Za-z0-9_-]{43}$/);
+    const signed = { 'x-amz-acl': 'private', 'x-amz-meta-owner': 'u', 'x-amz-meta-album-id': '42', 'x-amz-meta-declared-headers': digest };
+    expect(signer.calls[0].headers).toEqual({ 'content-type': 'image/png', ...signed, 'if-none-match': '*', 'content-length': '1' });
+    expect(res.body.headers).toEqual({ 'Content-Type': 'image/png', ...signed, 'If-None-Match': '*' });
   });
 
   it.each([
