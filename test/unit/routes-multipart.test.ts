@@ -247,6 +247,34 @@ describe('POST /uploads/multipart/complete', () => {
     expect(told).toEqual([{ key, bucket: 'test-bucket', size: SIZE, contentType: 'video/mp4', etag: '"multipart-3"', owner: sub }]);
   });
 
+  it('completes an upload started with Content-Disposition and metadata: the signed digest matches what the bucket then holds', async () => {
+    const fake = app({ allowedContentTypes: ['video/*'], contentDisposition: true, metadata: () => ({ Album: ' 7 ' }) });
+    const { key, uploadId } = await start(fake);
+    uploaded(fake, uploadId, { 1: 5 * MiB, 2: 5 * MiB, 3: LAST });
+    await complete(fake, { key, uploadId, size: SIZE }).expect(200);
+    expect(fake.bucket.objects.get(key)?.metadata).toMatchObject({ album: '7', 'declared-size': String(SIZE) });
+  });
+
+  it('a completed object whose metadata was changed after signing is refused (409) and deleted', async () => {
+    const fake = app({ allowedContentTypes: ['video/*'], metadata: () => ({ album: '7' }) });
+    const { key, uploadId } = await start(fake);
+    fake.bucket.uploads.get(uploadId)!.created.metadata.album = '8';
+    uploaded(fake, uploadId, { 1: 5 * MiB, 2: 5 * MiB, 3: LAST });
+    const res = await complete(fake, { key, uploadId, size: SIZE });
+    expect(expectProblem(res, 409, 'upload_mismatch').detail).toMatch(/its Content-Disposition or metadata \(x-amz-meta-album\) is not what was signed/);
+    expect(fake.bucket.objects.has(key)).toBe(false);
+  });
+
+  it('verifies the object already at the key when completing loses a race (S3 refuses to replace it: If-None-Match)', async () => {
+    const fake = app({ allowedContentTypes: ['video/*'] });
+    const { key, uploadId } = await start(fake);
+    uploaded(fake, uploadId, { 1: 5 * MiB, 2: 5 * MiB, 3: LAST });
+    fake.bucket.objects.set(key, storedObject({ size: SIZE, contentType: 'video/mp4', etag: '"first"', metadata: { 'declared-size': String(SIZE) } }));
+    const res = await complete(fake, { key, uploadId, size: SIZE }).expect(200);
+    expect(res.body).toEqual({ key, size: SIZE, contentType: 'video/mp4', etag: '"first"' });
+    expect(fake.bucket.ops().slice(-3)).toEqual(['listParts', 'completeMultipartUpload', 'headObject']);
+  });
+
   it.each([
     ['a missing part', { 1: 5 * MiB, 3: LAST }, 'missing parts 2'],
     ['no parts at all', {}, 'missing parts 1, 2, 3'],
