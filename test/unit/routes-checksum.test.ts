@@ -55,6 +55,11 @@ describe('checksum: multipart', () => {
     expect(fake.bucket.calls[0].args[0]).toMatchObject({ checksum: { algorithm: 'CRC64NVME', header: 'x-amz-checksum-crc64nvme', multipartType: 'FULL_OBJECT' } });
   });
 
+  it('POST /uploads/multipart needs no whole-file digest either', async () => {
+    const fake = app('SHA256');
+    await request(fake.app).post('/uploads/multipart').set(SUB_HEADER, sub).send({ contentType: 'image/png', size: 10 }).expect(201);
+  });
+
   it('signs each part\'s digest, in the order of partNumbers, and tells the client to send it with that part', async () => {
     const fake = app('SHA256');
     const res = await parts(fake, { partNumbers: [2, 1], checksums: [SHA2, SHA] }).expect(200);

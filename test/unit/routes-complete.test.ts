@@ -1,5 +1,6 @@
 // POST /uploads/complete on an in-memory bucket: what verification accepts, what it refuses and deletes, and what onUploaded is told.
 import request from 'supertest';
+import { UnreadableObjectError } from '../../middleware/s3/bucket';
 import { expectProblem, fakeApp, folderOf, StorageUnavailableError, storedObject, SUB_HEADER, type FakeApp, type StoredObject } from '../support/fake-deps';
 
 const sub = 'auth0|alice';
@@ -96,6 +97,16 @@ describe('POST /uploads/complete: the object is not what was authorised', () => 
 });
 
 describe('POST /uploads/complete: refused before or by the bucket', () => {
+  it('deletes an object the server cannot read (HeadObject refused) and answers 409', async () => {
+    const fake = withObject({});
+    fake.bucket.failures.headObject = new UnreadableObjectError('The server cannot read the uploaded object (S3 answered 400, e.g. for a customer-provided encryption key).');
+    const res = await complete(fake, { key });
+    expect(expectProblem(res, 409, 'upload_mismatch').detail).toBe(
+      'The uploaded object does not match what was authorised: The server cannot read the uploaded object (S3 answered 400, e.g. for a customer-provided encryption key). It was deleted.',
+    );
+    expect(fake.bucket.ops()).toEqual(['headObject', 'deleteObject']);
+  });
+
   it('answers 404 when nothing is at the key yet', async () => {
     const fake = fakeApp();
     expectProblem(await complete(fake, { key }), 404, 'not_found');

@@ -275,6 +275,16 @@ describe('POST /uploads/multipart/complete', () => {
     expect(fake.bucket.ops().slice(-3)).toEqual(['listParts', 'completeMultipartUpload', 'headObject']);
   });
 
+  it('checks the object that won the race against the planned size too: another size is a 409, and it is kept', async () => {
+    const fake = app({ allowedContentTypes: ['video/*'] });
+    const { key, uploadId } = await start(fake);
+    uploaded(fake, uploadId, { 1: 5 * MiB, 2: 5 * MiB, 3: LAST });
+    fake.bucket.objects.set(key, storedObject({ size: 1000, contentType: 'video/mp4' }));
+    const res = await complete(fake, { key, uploadId, size: SIZE });
+    expect(expectProblem(res, 409, 'upload_mismatch').detail).toMatch(`its size 1000 is not the ${SIZE} bytes expected`);
+    expect(fake.bucket.objects.has(key)).toBe(true);
+  });
+
   it.each([
     ['a missing part', { 1: 5 * MiB, 3: LAST }, 'missing parts 2'],
     ['no parts at all', {}, 'missing parts 1, 2, 3'],

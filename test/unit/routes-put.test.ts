@@ -26,7 +26,8 @@ describe('POST /uploads: one presigned PUT', () => {
       size: 4321,
       expiresAt: '2026-11-25T12:02:00.000Z',
     });
-    expect(signer.calls).toEqual([
+    // Strict: no header is signed with an undefined value (e.g. a Content-MD5 or checksum the client did not send).
+    expect(signer.calls).toStrictEqual([
       { method: 'PUT', key: res.body.key, headers: { 'content-type': 'image/jpeg', 'x-amz-acl': 'private', 'if-none-match': '*', 'content-length': '4321' }, expiresIn: 120, signingDate: now },
     ]);
     expect(bucket.calls).toEqual([]);
@@ -204,7 +205,18 @@ describe('POST /uploads: refused input', () => {
     };
     await request(app).post('/uploads').set(SUB_HEADER, 'u').type('application/json').send(sized(16 * 1024)).expect(200);
     const res = await request(app).post('/uploads').set(SUB_HEADER, 'u').type('application/json').send(sized(16 * 1024 + 1));
-    expectProblem(res, 413, 'request_too_large');
+    expect(expectProblem(res, 413, 'request_too_large').detail).toBe('The request body is over 16384 bytes: send only the documented fields.');
+  });
+
+  it('reads charset=utf8 and a quoted "UTF-8" as UTF-8; an empty body is a request without details, invalid JSON says so', async () => {
+    const { app } = fakeApp();
+    const body = JSON.stringify({ contentType: 'image/png', size: 1 });
+    await request(app).post('/uploads').set(SUB_HEADER, 'u').set('Content-Type', 'application/json; charset=utf8').send(body).expect(200);
+    await request(app).post('/uploads').set(SUB_HEADER, 'u').set('Content-Type', 'application/json; charset="UTF-8"').send(body).expect(200);
+    const empty = await request(app).post('/uploads').set(SUB_HEADER, 'u').type('application/json').send('');
+    expect(expectProblem(empty, 400, 'invalid_request').detail).toMatch(/^Send a JSON object: /);
+    const broken = await request(app).post('/uploads').set(SUB_HEADER, 'u').type('application/json').send('{"size":');
+    expect(expectProblem(broken, 400, 'invalid_request').detail).toBe('The request body is not valid JSON.');
   });
 });
 
@@ -215,6 +227,15 @@ describe('GET /uploads: the AWS sample\'s route', () => {
     expect(res.body).toMatchObject({ method: 'PUT', size: 48213, headers: { 'Content-Type': 'image/jpeg' } });
     expect(res.body.uploadURL).toBe(res.body.url);
     expect(signer.calls[0].headers).toEqual({ 'content-type': 'image/jpeg', 'x-amz-acl': 'private', 'if-none-match': '*', 'content-length': '48213' });
+  });
+
+  it('never starts a multipart upload: 413 over 5 GiB even where POST /uploads would, and one PUT of exactly 5 GiB', async () => {
+    const { app, signer, bucket } = fakeApp({ maxFileSize: 6 * GiB });
+    await request(app).get(`/uploads?contentType=image/png&size=${5 * GiB}`).set(SUB_HEADER, 'u').expect(200);
+    const res = await request(app).get(`/uploads?contentType=image/png&size=${5 * GiB + 1}`).set(SUB_HEADER, 'u');
+    expect(expectProblem(res, 413, 'file_too_large').detail).toBe('One PUT carries at most 5 GiB; GET /uploads never starts a multipart upload (use POST /uploads).');
+    expect(signer.calls).toHaveLength(1);
+    expect(bucket.calls).toEqual([]);
   });
 
   it('refuses a size that is not digits', async () => {

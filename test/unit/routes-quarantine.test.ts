@@ -102,7 +102,7 @@ describe('quarantine: complete refuses', () => {
   it('"pending": keeps the upload where it is and answers 409 scan_pending with Retry-After; a later "clean" releases it', async () => {
     const { fake } = quarantined(['pending', 'clean']);
     const res = await complete(fake, { key: incomingKey });
-    expectProblem(res, 409, 'scan_pending');
+    expect(expectProblem(res, 409, 'scan_pending').detail).toBe('The upload has not been scanned yet. Complete it again in a few seconds.');
     expect(res.headers['retry-after']).toBe('5');
     expect(fake.bucket.ops()).toEqual(['headObject']);
     await complete(fake, { key: incomingKey }).expect(200);
