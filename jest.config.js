@@ -6,6 +6,8 @@ const typescript = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnO
 
 /** What every project resolves the same way. */
 const shared = {
+  // A mutation run's sandbox copy of the project (npm run test:mutation) is not part of this one.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
   moduleNameMapper: {
     // The ESM client (client/) imports its siblings as './x.js', as browsers need; here that is the './x.ts' source.

@@ -15,7 +15,8 @@ export async function authorisedObject(ctx: RouteContext, key: string, expected:
   try {
     object = await ctx.bucket.headObject(key);
   } catch (err) {
-    if (err instanceof UnreadableObjectError) throw await rejectObject(ctx, key, [err.message]);
+    // Its message is a sentence; as one of the problems listed, it loses its full stop (the list ends with one).
+    if (err instanceof UnreadableObjectError) throw await rejectObject(ctx, key, [err.message.replace(/\.$/, '')]);
     throw err;
   }
   const violations = objectProblems(object, ctx.config);
