@@ -31,6 +31,8 @@ function headerToken(req: Request): string | undefined {
 
 /** Refuses `?access_token=`: a token in a URL ends up in access logs, browser history and Referer headers. */
 const refuseTokenInUrl: RequestHandler = function refuseTokenInUrl(req, _res, next) {
+  // Without a '?' there is no query string. Express 5 parses req.query afresh on every read: skip it then (POST routes).
+  if (!req.url.includes('?')) return next();
   const query = req.query as Record<string, unknown> | undefined;
   if (query && Object.prototype.hasOwnProperty.call(query, 'access_token')) {
     return next(new BadRequestError('Tokens do not belong in URLs. Send the access token in the Authorization header: Authorization: Bearer <token>.'));
