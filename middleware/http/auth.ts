@@ -81,7 +81,19 @@ function bearerTokenVerifier(options: AuthOptions, authTimeout: number): Request
 
   return function authenticateBearerToken(req, res, next) {
     const token = headerToken(req);
-    if (token === undefined || tokenHeader(token) === undefined) return keyless(req, res, next);
+    const header = token === undefined ? undefined : tokenHeader(token);
+    if (token === undefined || header === undefined) return keyless(req, res, next);
+    // The usual case: keys already fetched and fresh. Nothing to wait for, so no deadline timer and no promise chain.
+    const cached = provider.cachedKeysFor(header);
+    if (cached) {
+      try {
+        const verified: unknown = verifierFor(cached)(req, res, next);
+        if (verified instanceof Promise) verified.catch(next);
+      } catch (err) {
+        next(err);
+      }
+      return;
+    }
     within(provider.keysFor(token), authTimeout, late).then(
       (keys) => verifierFor(keys)(req, res, next),
       (err: unknown) => next(err instanceof AuthUnavailableError ? err : new AuthUnavailableError('The identity provider could not be used to verify the token. Try again later.', { cause: err })),
