@@ -31,6 +31,8 @@ function headerToken(req: Request): string | undefined {
 
 /** Refuses `?access_token=`: a token in a URL ends up in access logs, browser history and Referer headers. */
 const refuseTokenInUrl: RequestHandler = function refuseTokenInUrl(req, _res, next) {
+  // Without a '?' there is no query string. Express 5 parses req.query afresh on every read: skip it then (POST routes).
+  if (!req.url.includes('?')) return next();
   const query = req.query as Record<string, unknown> | undefined;
   if (query && Object.prototype.hasOwnProperty.call(query, 'access_token')) {
     return next(new BadRequestError('Tokens do not belong in URLs. Send the access token in the Authorization header: Authorization: Bearer <token>.'));
@@ -79,7 +81,19 @@ function bearerTokenVerifier(options: AuthOptions, authTimeout: number): Request
 
   return function authenticateBearerToken(req, res, next) {
     const token = headerToken(req);
-    if (token === undefined || tokenHeader(token) === undefined) return keyless(req, res, next);
+    const header = token === undefined ? undefined : tokenHeader(token);
+    if (token === undefined || header === undefined) return keyless(req, res, next);
+    // The usual case: keys already fetched and fresh. Nothing to wait for, so no deadline timer and no promise chain.
+    const cached = provider.cachedKeysFor(header);
+    if (cached) {
+      try {
+        const verified: unknown = verifierFor(cached)(req, res, next);
+        if (verified instanceof Promise) verified.catch(next);
+      } catch (err) {
+        next(err);
+      }
+      return;
+    }
     within(provider.keysFor(token), authTimeout, late).then(
       (keys) => verifierFor(keys)(req, res, next),
       (err: unknown) => next(err instanceof AuthUnavailableError ? err : new AuthUnavailableError('The identity provider could not be used to verify the token. Try again later.', { cause: err })),

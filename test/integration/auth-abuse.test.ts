@@ -71,4 +71,14 @@ describe('a token in the URL', () => {
     expectProblem(res, 400);
     expect(res.body.detail).not.toContain(token);
   });
+
+  it('POST /uploads?access_token=... is refused with 400 too: a POST is checked whenever its URL has a query string', async () => {
+    const token = await services.token();
+    const res = await request(services.app())
+      .post('/uploads?access_token=x')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ filename: 'a.jpg', contentType: 'image/jpeg', size: 10 });
+    expectProblem(res, 400);
+    expect(res.body.detail).toMatch(/Authorization header/);
+  });
 });
